@@ -1,0 +1,46 @@
+"""Run the ictqa web form on the shipped corpus: ``python app.py``.
+
+Builds ``index/`` from ``corpus/`` on first run, then serves on
+http://127.0.0.1:7860 (this machine only; ``--host 0.0.0.0`` to share).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from ictqa.errors import IctqaError
+from ictqa.store import read_manifest
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--index", type=Path, default=HERE / "index")
+    p.add_argument("--corpus", type=Path, default=HERE / "corpus")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    args = p.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if read_manifest(args.index) is None:
+            from ictqa.encoders import load_encoder
+            from ictqa.indexing import build_index
+
+            print(f"No index at {args.index}: building it from {args.corpus} (once; takes about a minute) …")
+            report = build_index([args.corpus], args.index, load_encoder())
+            print(f"Indexed {report.documents} document(s), {report.chunks} passages.")
+        from ictqa.ui import launch
+
+        launch(index_dir=args.index, host=args.host, port=args.port)
+    except IctqaError as e:
+        print(f"ictqa: error: {e.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""The shapes text takes on its way from a file to a citation.
+
+files → :class:`SourceText` → (parser) → :class:`Section` s of :class:`Block` s →
+(chunker) → chunks.  Everything here is a frozen value: the parser and the
+chunker are pure functions over these, and only ingest and the index store do I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# Heading levels of a 情報通信白書.  The numbers leave room so that a level can
+# be compared with ``<`` whatever the style of the source (PDF or MIC web text).
+PART = 1  # 第1部
+CHAPTER = 2  # 第5章
+SECTION = 3  # 第8節
+ITEM = 4  # 1 概要            (web text: 1　概要)
+SUBITEM = 5  # 1 これまでの取組  (web text: （1）これまでの取組)
+KANA = 6  # ア 基幹通信インフラ
+SUBKANA = 7  # （ア）消防分野
+# A 政策フォーカス or コラム box.  It sits under a 章/節 but outside the
+# numbered outline (its own headings restart at 1), so its value is not
+# between SECTION and ITEM: order a path by position, not by level, once a box
+# is in it.  ``number`` is the box kind ("政策フォーカス", "コラム1").
+BOX = 8
+
+BlockKind = Literal["text", "figure", "footnote"]
+
+
+@dataclass(frozen=True)
+class Heading:
+    """One heading as printed: ``level`` from the constants above, ``number``
+    NFKC-normalised without brackets ("1", "ア", "8"), ``title`` as printed."""
+
+    level: int
+    number: str
+    title: str
+
+    @property
+    def text(self) -> str:
+        """The heading as a reader would write it in a table of contents."""
+        if not self.number:  # はじめに and other unnumbered headings
+            return self.title
+        if self.level == BOX:
+            return f"{self.number}「{self.title}」" if self.title else self.number
+        if self.level == CHAPTER and self.number == "0":  # 序章: its figures are 図表0-…
+            return f"序章 {self.title}"
+        if self.level == PART:
+            return f"第{self.number}部 {self.title}"
+        if self.level == CHAPTER:
+            return f"第{self.number}章 {self.title}"
+        if self.level == SECTION:
+            return f"第{self.number}節 {self.title}"
+        if self.level == SUBKANA:
+            return f"（{self.number}）{self.title}"
+        return f"{self.number} {self.title}"
+
+    @property
+    def label_number(self) -> str:
+        """How this level is written inside a compact citation, e.g. 2(3)ア."""
+        if self.level in (SUBITEM, SUBKANA):
+            return f"({self.number})"
+        return self.number
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of ``length`` characters that sit at ``text_start`` in a block's
+    reflowed text and at ``source_start`` in the decoded source file.  Reflow
+    only ever deletes characters between runs, so a list of runs maps every
+    character back to the file without storing one offset per character."""
+
+    text_start: int
+    source_start: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, a figure's text or a footnote, already reflowed.
+
+    ``text`` keeps the source's own characters (no NFKC); ``spans`` maps it back
+    to the source.  ``figure`` is the figure id (``図表5-8-2-1``) for figure
+    blocks and for captions; ``page`` is the 1-based page where known (PDF)."""
+
+    kind: BlockKind
+    text: str
+    spans: tuple[Span, ...]
+    figure: str | None = None
+    page: int | None = None
+
+    def source_offset(self, i: int) -> int:
+        """Offset in the source file of character ``i`` of ``text``
+        (``i == len(text)`` gives the end of the last character)."""
+        if not self.spans:
+            return 0
+        if i >= len(self.text):
+            last = self.spans[-1]
+            return last.source_start + last.length
+        lo, hi = 0, len(self.spans) - 1
+        while lo < hi:  # last span whose text_start <= i
+            mid = (lo + hi + 1) // 2
+            if self.spans[mid].text_start <= i:
+                lo = mid
+            else:
+                hi = mid - 1
+        span = self.spans[lo]
+        return span.source_start + min(i - span.text_start, max(span.length - 1, 0))
+
+
+@dataclass(frozen=True)
+class Section:
+    """The text under one heading, up to the next heading of any level.
+
+    ``path`` runs from the outermost heading found in the file (部, 章 or 節)
+    down to this one; a section never contains another heading's text."""
+
+    path: tuple[Heading, ...]
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+
+    def heading(self, level: int) -> Heading | None:
+        return next((h for h in self.path if h.level == level), None)
+
+    @property
+    def item_path(self) -> tuple[Heading, ...]:
+        """The headings below 節 ("1 概要", "1 これまでの取組", ...)."""
+        return tuple(h for h in self.path if h.level > SECTION)
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What a sidecar (or detection from name and text) says about a file."""
+
+    document: str  # stable id, the file name relative to the corpus root
+    edition: str | None = None  # 令和5年版 情報通信白書
+    year: int | None = None  # 2023
+    language: str = "ja"
+    chapter_number: str | None = None  # used when the file itself has no 第N章 line
+    chapter_title: str | None = None
+    source: str | None = None  # URL of the original
+    licence: str | None = None
+    attribution: str | None = None

@@ -1,0 +1,304 @@
+"""Build an index from corpus files: read → parse → chunk → embed → store.
+
+Embedding is the only slow step, so it is done only for chunks whose content
+hash the current index does not already hold for the same model.  A bad file
+is reported and skipped; the others are indexed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .chunks import Chunk, ChunkParams, chunk_document, text_hash
+from .documents import DocumentMeta
+from .encoders import Encoder
+from .errors import IctqaError
+from .lexical import batch_words, dictionary_info
+from .store import FORMAT_VERSION, load_index, read_manifest, write_index
+
+log = logging.getLogger(__name__)
+
+EMBED_BATCH = 32
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    index_dir: Path
+    documents: int
+    chunks: int
+    embedded: int  # chunks whose vectors were computed in this build
+    kept: int  # chunks whose vectors came from the previous index
+    removed: int  # chunks of the previous index that are gone
+    full_rebuild_reason: str | None
+    problems: tuple[FileProblem, ...] = field(default_factory=tuple)
+    seconds: float = 0.0
+    editions: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    meta: DocumentMeta
+    chunks: list[Chunk]
+    sha256: str
+    encoding: str
+    kind: str
+    sections: int
+
+
+def parse_file(path: Path, corpus_root: Path | None, params: ChunkParams) -> ParsedFile:
+    from .editions import load_meta
+    from .readers import read_source
+    from .structure import infer_chapter_number, parse_sections
+
+    source = read_source(path)
+    meta = load_meta(path, source.text, corpus_root)
+    if meta.language != source.language and meta.language == "ja" and not _has_sidecar(path):
+        meta = dataclasses.replace(meta, language=source.language)
+    sections = parse_sections(source.text)
+    if meta.chapter_number is None:
+        number = infer_chapter_number(sections)
+        if number:
+            meta = dataclasses.replace(meta, chapter_number=number)
+    chunks = chunk_document(sections, meta, params)
+    if source.pages:
+        chunks = [_with_page(c, source.pages) for c in chunks]
+    return ParsedFile(meta, chunks, source.sha256, source.encoding, source.kind, len(sections))
+
+
+def _has_sidecar(path: Path) -> bool:
+    return path.with_name(path.name + ".meta.json").exists() or path.with_suffix(".meta.json").exists()
+
+
+def _with_page(chunk: Chunk, pages: Sequence[int]) -> Chunk:
+    # pages[i] is where page i+1 starts in the text.
+    page = bisect.bisect_right(pages, chunk.citation.char_start) or None
+    citation = dataclasses.replace(chunk.citation, page=page, label=f"{chunk.citation.label} p.{page}" if page else chunk.citation.label)
+    return dataclasses.replace(chunk, citation=citation)
+
+
+def build_index(
+    paths: Sequence[Path],
+    index_dir: Path,
+    encoder: Encoder,
+    params: ChunkParams = ChunkParams(),
+    *,
+    progress: bool = True,
+    on_problem: Callable[[FileProblem], None] | None = None,
+) -> BuildReport:
+    from .readers import iter_corpus_files
+
+    started = time.perf_counter()
+    files = iter_corpus_files([Path(p) for p in paths])
+    if not files:
+        raise IctqaError(
+            f"no corpus files found in {', '.join(str(p) for p in paths)}",
+            expected=".txt, .pdf, .html or .htm files (folders are searched recursively)",
+            fix="pass a file or a folder that contains white-paper text",
+        )
+    root = _common_root(paths)
+    parsed: list[ParsedFile] = []
+    problems: list[FileProblem] = []
+    for path in _progress(files, progress, desc="read", unit="file"):
+        try:
+            parsed.append(parse_file(path, root, params))
+        except IctqaError as e:
+            problem = FileProblem(str(path), e.message)
+            problems.append(problem)
+            if on_problem:
+                on_problem(problem)
+    chunks = [c for p in parsed for c in p.chunks]
+    if not chunks:
+        raise IctqaError(
+            "none of the corpus files gave any text to index"
+            + (f" ({len(problems)} could not be read)" if problems else ""),
+            fix="check the messages above; the existing index was left as it was",
+        )
+
+    manifest = _manifest(parsed, chunks, encoder, params, problems)
+    embedded, kept, removed, reason = index_chunks(chunks, index_dir, encoder, params, manifest, progress=progress)
+    editions: dict[str, int] = {}
+    for p in parsed:
+        key = p.meta.edition or "(edition unknown)"
+        editions[key] = editions.get(key, 0) + 1
+    return BuildReport(
+        index_dir=Path(index_dir),
+        documents=len(parsed),
+        chunks=len(chunks),
+        embedded=embedded,
+        kept=kept,
+        removed=removed,
+        full_rebuild_reason=reason,
+        problems=tuple(problems),
+        seconds=time.perf_counter() - started,
+        editions=editions,
+    )
+
+
+def index_chunks(
+    chunks: Sequence[Chunk],
+    index_dir: Path,
+    encoder: Encoder,
+    params: ChunkParams,
+    manifest: dict[str, Any],
+    *,
+    progress: bool = True,
+) -> tuple[int, int, int, str | None]:
+    """Embed what the current index lacks, then write and swap in the new
+    index.  Returns (embedded, kept, removed, why a full rebuild was needed)."""
+    previous, old_chunks, reason = _reusable_vectors(index_dir, encoder.model_id, params)
+    chunk_hashes = [c.content_hash for c in chunks]
+    sentence_texts = [c.sentences for c in chunks]
+    texts = {h: c.embed_text for h, c in zip(chunk_hashes, chunks)}
+    texts.update((text_hash(t), t) for ts in sentence_texts for t in ts)
+    todo = [h for h in texts if h not in previous]
+    fresh = _embed(encoder, [texts[h] for h in todo], progress)
+    vecs = previous | dict(zip(todo, fresh))
+    vectors = _stack([vecs[h] for h in chunk_hashes], encoder.dimension)
+    sentence_vectors = _stack([vecs[text_hash(t)] for ts in sentence_texts for t in ts], encoder.dimension)
+    sentence_offsets = np.cumsum([0] + [len(ts) for ts in sentence_texts], dtype=np.int64)
+    token_lists = batch_words([c.embed_text for c in chunks])
+    write_index(index_dir, manifest, chunks, vectors, sentence_vectors, sentence_offsets, token_lists)
+    kept = sum(1 for h in chunk_hashes if h in previous)
+    return len(chunks) - kept, kept, len(old_chunks - set(chunk_hashes)), reason
+
+
+def _embed(encoder: Encoder, texts: list[str], progress: bool) -> list[np.ndarray]:
+    if not texts:
+        return []
+    # Sorting by length makes each batch pad to similar lengths, which is most
+    # of the cost on a CPU; the order is restored afterwards.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out: list[np.ndarray] = [None] * len(texts)  # type: ignore[list-item]
+    bar = _progress(total=len(texts), enabled=progress, desc="embed", unit="text")
+    for start in range(0, len(order), EMBED_BATCH):
+        batch = order[start : start + EMBED_BATCH]
+        for i, v in zip(batch, encoder.encode_documents([texts[i] for i in batch])):
+            out[i] = v
+        if bar is not None:
+            bar.update(len(batch))
+    if bar is not None:
+        bar.close()
+    return out
+
+
+def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+
+
+def _reusable_vectors(
+    index_dir: Path, model_id: str, params: ChunkParams
+) -> tuple[dict[str, np.ndarray], set[str], str | None]:
+    """Vectors of the current index by text hash, the content hashes of its
+    chunks, or why none can be reused."""
+    try:
+        manifest = read_manifest(Path(index_dir))
+    except IctqaError as e:
+        return {}, set(), f"the existing index could not be read ({e.what})"
+    if manifest is None:
+        return {}, set(), None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return {}, set(), f"the existing index has format version {manifest.get('format_version')!r}"
+    old_model = manifest.get("model", {}).get("id")
+    if old_model != model_id:
+        return {}, set(), f"the model changed ({old_model} → {model_id})"
+    if manifest.get("chunking") != dataclasses.asdict(params):
+        return {}, set(), f"the chunking parameters changed ({manifest.get('chunking')} → {dataclasses.asdict(params)})"
+    try:
+        old = load_index(Path(index_dir))
+    except IctqaError as e:
+        return {}, set(), f"the existing index could not be loaded ({e.what})"
+    cache = {c.content_hash: np.asarray(old.vectors[i]) for i, c in enumerate(old.chunks)}
+    offsets = old.sentence_offsets
+    for i, c in enumerate(old.chunks):
+        for row, text in zip(range(int(offsets[i]), int(offsets[i + 1])), c.sentences):
+            cache.setdefault(text_hash(text), np.asarray(old.sentence_vectors[row]))
+    return cache, {c.content_hash for c in old.chunks}, None
+
+
+def manifest_for(
+    chunks: Sequence[Chunk], encoder: Encoder, params: ChunkParams, documents: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A manifest for chunks that did not come from files (benchmarks, tests)."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "ictqa_version": __version__,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "model": {"id": encoder.model_id, "dimension": encoder.dimension},
+        "lexical": dictionary_info(),
+        "chunking": dataclasses.asdict(params),
+        "counts": {"documents": len({c.citation.document for c in chunks}), "chunks": len(chunks)},
+        "documents": documents or [],
+        "problems": [],
+    }
+
+
+def _manifest(
+    parsed: Sequence[ParsedFile],
+    chunks: Sequence[Chunk],
+    encoder: Encoder,
+    params: ChunkParams,
+    problems: Sequence[FileProblem],
+) -> dict[str, Any]:
+    per_doc: dict[str, int] = {}
+    for c in chunks:
+        per_doc[c.citation.document] = per_doc.get(c.citation.document, 0) + 1
+    documents = [
+        {
+            "document": p.meta.document,
+            "sha256": p.sha256,
+            "encoding": p.encoding,
+            "kind": p.kind,
+            "edition": p.meta.edition,
+            "year": p.meta.year,
+            "language": p.meta.language,
+            "sections": p.sections,
+            "chunks": per_doc.get(p.meta.document, 0),
+            "source": p.meta.source,
+            "licence": p.meta.licence,
+            "attribution": p.meta.attribution,
+        }
+        for p in parsed
+    ]
+    manifest = manifest_for(chunks, encoder, params, documents)
+    manifest["counts"]["documents"] = len(parsed)
+    manifest["problems"] = [dataclasses.asdict(p) for p in problems]
+    manifest["corpus_hash"] = hashlib.sha256("".join(sorted(p.sha256 for p in parsed)).encode()).hexdigest()
+    return manifest
+
+
+def _common_root(paths: Sequence[Path]) -> Path | None:
+    resolved = [Path(p).resolve() for p in paths]
+    dirs = [p if p.is_dir() else p.parent for p in resolved]
+    if not dirs:
+        return None
+    root = dirs[0]
+    for d in dirs[1:]:
+        while root not in (d, *d.parents):
+            root = root.parent
+    return root
+
+
+def _progress(iterable=None, enabled: bool = True, **kwargs):
+    """A tqdm bar over ``iterable`` (or a manual one when it is None)."""
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, **kwargs)

@@ -1,0 +1,146 @@
+"""Normalisation, word tokens and sentence boundaries for Japanese (and English).
+
+One normaliser serves indexing, BM25 and highlighting, so that a query and a
+passage that look the same to a reader also look the same to the index:
+NFKC folds full-width digits and Latin (５Ｇ → 5G), half-width katakana
+(ｶﾀｶﾅ → カタカナ) and ideographic spaces; Latin is lower-cased so that
+"Open RAN" and "open ran" match.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+
+# Parts of speech (unidic pos1) that carry no topic: particles, auxiliaries,
+# punctuation and blanks.  Dropping them keeps BM25 from rewarding a passage
+# for containing の and は.
+_STOP_POS1 = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
+
+# English function words: an English question shares nothing with Japanese text
+# but its acronyms and names (DFFT, ITU-T, Open RAN), so these must not count.
+_EN_STOPWORDS = frozenset(
+    """a an and are as at be been being by can could did do does for from had has have
+    how i in into is it its me my of on or our that the their them there these they this
+    to was we were what when where which who whom why will with would you your about
+    tell does did japan japanese government ministry mic white paper""".split()
+)
+
+# BM25 as Lucene scores it: its idf never goes negative, which matters in a
+# small corpus where 総務省 or 推進 occur in more than half of the passages.
+BM25_PARAMS = {"method": "lucene", "k1": 1.5, "b": 0.75}
+
+_SPACE_RE = re.compile(r"\s+")
+_LATIN_WORD_RE = re.compile(r"[0-9a-z][0-9a-z\-\.]*[0-9a-z]|[0-9a-z]")
+
+# Sentence ends: 。！？ and their half-width forms, then any closing brackets
+# that belong to the sentence (…した。」).
+_SENTENCE_END_RE = re.compile(r"[。．！？!?]+[」』）)】〕]*|(?<=[a-z0-9])\.(?=\s+[A-Z])")
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower-case, whitespace collapsed to single spaces, stripped."""
+    return _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+@functools.lru_cache(maxsize=1)
+def _tagger():  # -> fugashi.Tagger
+    # Imported lazily: fugashi loads its dictionary (~50 MB) on first use, and
+    # commands such as `ictqa --help` must not pay for it.
+    import fugashi
+    import unidic_lite
+
+    return fugashi.Tagger(f'-d "{unidic_lite.DICDIR}"')
+
+
+def words(text: str) -> list[str]:
+    """Content words of ``text`` for BM25: NFKC + lower-case surface forms
+    from fugashi/unidic-lite, without particles, punctuation or English
+    function words.  Hyphenated Latin names stay whole (itu-t, open-ran stay
+    split by space as the reader wrote them)."""
+    norm = normalize(text)
+    if not norm:
+        return []
+    out: list[str] = []
+    for word in _tagger()(norm):
+        surface = word.surface
+        if not surface:
+            continue
+        pos1 = word.feature.pos1
+        if pos1 in _STOP_POS1 and not _LATIN_WORD_RE.fullmatch(surface):
+            continue
+        if surface in _EN_STOPWORDS:
+            continue
+        out.append(surface)
+    return _rejoin_latin(norm, out)
+
+
+def _rejoin_latin(norm: str, tokens: list[str]) -> list[str]:
+    # unidic splits "itu-t" into itu / - / t and "5g" sometimes into 5 / g.  The
+    # reader's unit is the whole name, and an English query uses it verbatim,
+    # so add the whole Latin names as extra tokens (the parts stay, so a query
+    # for "itu" still matches "itu-t").
+    extra = [
+        m.group(0)
+        for m in _LATIN_WORD_RE.finditer(norm)
+        if m.group(0) not in _EN_STOPWORDS and m.group(0) not in tokens and len(m.group(0)) > 1
+    ]
+    return tokens + extra
+
+
+def batch_words(texts: Sequence[str]) -> list[list[str]]:
+    return [words(t) for t in texts]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character offsets of the sentences of ``text``.
+
+    Japanese prose ends sentences with 。 (a closing 」 or ） stays with its
+    sentence); English with . ! ? before a capital.  Leading whitespace is not
+    part of a sentence.  The spans cover every non-blank character."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END_RE.finditer(text):
+        end = m.end()
+        _append_span(text, start, end, spans)
+        start = end
+    _append_span(text, start, len(text), spans)
+    return spans
+
+
+def _append_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    for a, b in sentence_spans(text):
+        yield text[a:b]
+
+
+def dictionary_info() -> dict[str, str]:
+    """Which tokenizer and dictionary are in use (stored in every index)."""
+    import unidic_lite
+
+    return {
+        "tokenizer": "fugashi",
+        "fugashi_version": _dist_version("fugashi"),
+        "dictionary": "unidic-lite",
+        "dictionary_version": _dist_version("unidic-lite"),
+        "dictionary_dir": str(unidic_lite.DICDIR),
+    }
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,67 @@
+"""What a search returns: small frozen values with a stable JSON form.
+
+The JSON is a contract other tools parse (``ictqa ask --json``, ``ictqa batch``,
+the web API): keys may be added, never removed or renamed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .chunks import Chunk
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """The sentence(s) that best answer the question, as offsets into the
+    result's ``text``."""
+
+    start: int
+    end: int
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Result:
+    rank: int
+    score: float
+    chunk: Chunk
+    highlight: Highlight | None = None
+    dense: float = 0.0  # cosine of question and passage
+    lexical: float = 0.0  # BM25, scaled to [0, 1] within the candidates
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "score": round(float(self.score), 4),
+            "text": self.chunk.text,
+            "citation": self.chunk.citation.to_json(),
+            "highlight": self.highlight.to_json() if self.highlight else None,
+            "kind": self.chunk.kind,
+            "language": self.chunk.language,
+            "chunk_id": self.chunk.id,
+        }
+
+
+@dataclass(frozen=True)
+class Response:
+    query: str
+    results: tuple[Result, ...]
+    answerable: bool
+    id: str | None = None
+    mode: str = "hybrid"
+    notices: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "query": self.query,
+            "answerable": self.answerable,
+            "mode": self.mode,
+            "notices": list(self.notices),
+            "results": [r.to_json() for r in self.results],
+        }

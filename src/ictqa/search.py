@@ -1,0 +1,311 @@
+"""Questions → ranked, cited passages with the answering sentence marked.
+
+Three signals meet here:
+
+* dense: cosine of the question and each passage (multilingual e5), the only
+  signal that carries an English question to Japanese text;
+* lexical: BM25 over fugashi words, strong for Japanese questions that share
+  words with the passage, and for English ones only through the names they
+  share with it (DFFT, ITU-T, 5G, G7);
+* sentence: the best cosine of the question with one sentence of a passage.
+  It finds the sentence to highlight, and it lifts a passage whose one
+  sentence answers exactly over a passage that is only about the topic.
+
+The fusion is a weighted sum of calibrated scores rather than reciprocal rank
+fusion: RRF gives BM25's rank the same say as dense's even when BM25 matched
+nothing but an acronym, which halves English recall (issue #4's baseline).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .chunks import Chunk
+from .encoders import Encoder
+from .errors import IctqaError
+from .lexical import normalize, sentence_spans, words
+from .results import Highlight, Response, Result
+from .store import StoredIndex, load_index, read_manifest
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+
+MAX_QUERY_CHARS = 1000
+CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weights of the hybrid score; chosen on the dev set (bench/tune_fusion.py)."""
+
+    passage: float = 0.6
+    sentence: float = 0.4
+    lexical: float = 0.08
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """A question is answerable when the best passage's fused score clears
+    ``threshold``; calibrated on dev questions against out-of-scope ones."""
+
+    threshold: float = 0.80
+
+
+def check_query(query: object) -> str:
+    """The question as it will be searched, or an IctqaError saying why not."""
+    if not isinstance(query, str):
+        raise IctqaError(f"the question must be text, got {type(query).__name__}")
+    text = " ".join(query.split())
+    if not text:
+        raise IctqaError(
+            "the question is empty",
+            expected="a question in Japanese or English",
+            fix='type a question, e.g. "DFFTとは何ですか" or "What is DFFT?"',
+        )
+    if len(text) > MAX_QUERY_CHARS:
+        raise IctqaError(
+            f"the question is {len(text):,} characters long",
+            expected=f"at most {MAX_QUERY_CHARS:,} characters",
+            fix="ask about one thing at a time, or split the text into several questions",
+        )
+    if not any(ch.isalnum() for ch in normalize(text)):
+        raise IctqaError(
+            f"the question {text[:40]!r} has no letters or digits",
+            expected="a question in Japanese or English",
+            fix="type words, not only punctuation or symbols",
+        )
+    return text
+
+
+def fuse(
+    passage: np.ndarray, sentence: np.ndarray, lexical: np.ndarray, weights: FusionWeights = FusionWeights()
+) -> np.ndarray:
+    """Hybrid score of candidates (pure).  ``lexical`` is raw BM25; it is
+    scaled by its maximum over the candidates so that its weight means the
+    same whatever the question's length."""
+    top = float(lexical.max()) if lexical.size else 0.0
+    lex = lexical / top if top > 0 else np.zeros_like(lexical)
+    return weights.passage * passage + weights.sentence * sentence + weights.lexical * lex
+
+
+class Searcher:
+    """An index and the encoder that built it, ready to answer."""
+
+    def __init__(
+        self,
+        index: StoredIndex,
+        encoder: Encoder,
+        weights: FusionWeights = FusionWeights(),
+        abstention: Abstention = Abstention(),
+    ) -> None:
+        if encoder.model_id != index.model_id:
+            raise IctqaError(
+                f"the index was built with {index.model_id!r} but the encoder is {encoder.model_id!r}",
+                fix="open the index without choosing a model, or rebuild it with this one",
+            )
+        self.index = index
+        self.encoder = encoder
+        self.weights = weights
+        self.abstention = abstention
+        self._editions = {c.citation.edition for c in index.chunks}
+
+    @classmethod
+    def open(cls, index_dir: Path, model: str | None = None) -> Searcher:
+        from .encoders import load_encoder
+
+        manifest = read_manifest(Path(index_dir))
+        if manifest is None:
+            raise IctqaError(f"no index found at {index_dir}", fix=f"build one first: ictqa build corpus/ --index {index_dir}")
+        index = load_index(Path(index_dir), model_id=model)
+        return cls(index, load_encoder(index.model_id))
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self.index.chunks
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        mode: Mode = "hybrid",
+        editions: Iterable[str | int] | None = None,
+        id: str | None = None,
+    ) -> Response:
+        text = check_query(query)
+        qvec = self.encoder.encode_queries([text])[0]
+        return self._search_encoded(text, qvec, k, mode=mode, editions=editions, id=id)
+
+    def search_many(
+        self, queries: Sequence[str], k: int = 5, *, mode: Mode = "hybrid", editions: Iterable[str | int] | None = None
+    ) -> list[Response | IctqaError]:
+        """Answer many questions, encoding them together; a bad question gives
+        its IctqaError in its place and does not stop the others."""
+        checked: list[str | IctqaError] = []
+        for q in queries:
+            try:
+                checked.append(check_query(q))
+            except IctqaError as e:
+                checked.append(e)
+        good = [q for q in checked if isinstance(q, str)]
+        vecs = self.encoder.encode_queries(good) if good else np.zeros((0, self.encoder.dimension), np.float32)
+        out: list[Response | IctqaError] = []
+        it = iter(vecs)
+        for q in checked:
+            out.append(q if isinstance(q, IctqaError) else self._search_encoded(q, next(it), k, mode=mode, editions=editions))
+        return out
+
+    # -- internals ---------------------------------------------------------
+
+    def _search_encoded(
+        self,
+        text: str,
+        qvec: np.ndarray,
+        k: int,
+        *,
+        mode: Mode,
+        editions: Iterable[str | int] | None,
+        id: str | None = None,
+    ) -> Response:
+        if mode not in MODES:
+            raise IctqaError(f"unknown search mode {mode!r}", expected=" or ".join(MODES))
+        k = max(1, min(int(k), 100))
+        allowed = self._edition_mask(editions)
+        qwords = words(text)
+        cand = self._candidates(qvec, qwords, allowed, mode)
+        if cand.size == 0:
+            return Response(text, (), False, id=id, mode=mode, notices=self._notices(text))
+        vectors = self.index.vectors
+        passage = np.asarray(vectors[cand]) @ qvec
+        lexical = self._bm25(qwords, cand)
+        sentence = self._sentence_scores(cand, qvec)
+        if mode == "dense":
+            score = passage
+        elif mode == "bm25":
+            score = lexical
+        else:
+            score = fuse(passage, sentence, lexical, self.weights)
+        order = np.argsort(-score, kind="stable")[:k]
+        lex_top = float(lexical.max()) if lexical.size else 0.0
+        results = []
+        for rank, j in enumerate(order, start=1):
+            chunk = self.index.chunks[int(cand[j])]
+            results.append(
+                Result(
+                    rank=rank,
+                    score=float(score[j]),
+                    chunk=chunk,
+                    highlight=self._highlight(int(cand[j]), qvec, qwords),
+                    dense=float(passage[j]),
+                    lexical=float(lexical[j] / lex_top) if lex_top > 0 else 0.0,
+                )
+            )
+        hybrid_top = float(fuse(passage, sentence, lexical, self.weights).max())
+        answerable = hybrid_top >= self.abstention.threshold
+        return Response(text, tuple(results), answerable, id=id, mode=mode, notices=self._notices(text))
+
+    def _notices(self, text: str) -> tuple[str, ...]:
+        # e5 reads at most 512 tokens; Japanese runs about one token per
+        # character, so a longer question is silently cut by the model.
+        if len(text) > 500:
+            return (f"The question is {len(text)} characters; only about the first 500 are read by the model.",)
+        return ()
+
+    def _edition_mask(self, editions: Iterable[str | int] | None) -> np.ndarray | None:
+        if not editions:
+            return None
+        wanted = {str(e).strip() for e in editions if str(e).strip()}
+        if not wanted:
+            return None
+        mask = np.fromiter(
+            (
+                (c.citation.edition in wanted) or (c.citation.year is not None and str(c.citation.year) in wanted)
+                for c in self.index.chunks
+            ),
+            dtype=bool,
+            count=len(self.index.chunks),
+        )
+        if not mask.any():
+            known = sorted({str(c.citation.year) for c in self.index.chunks if c.citation.year} | {e for e in self._editions if e})
+            raise IctqaError(
+                f"no passages of edition {', '.join(sorted(wanted))} in this index",
+                expected="one of: " + ", ".join(known) if known else "an edition the index holds",
+                fix="choose an edition the index holds (ictqa info lists them), or add that white paper with ictqa build",
+            )
+        return mask
+
+    def _candidates(self, qvec: np.ndarray, qwords: list[str], allowed: np.ndarray | None, mode: Mode) -> np.ndarray:
+        n = len(self.index.chunks)
+        c = min(CANDIDATES, n)
+        picked: list[np.ndarray] = []
+        if mode != "bm25":
+            if allowed is None:
+                _, ids = self.index.dense.search(qvec.reshape(1, -1).astype(np.float32), c)
+                picked.append(ids[0][ids[0] >= 0])
+            else:
+                sub = np.flatnonzero(allowed)
+                sims = np.asarray(self.index.vectors[sub]) @ qvec
+                picked.append(sub[np.argsort(-sims)[:c]])
+        if mode != "dense":
+            scores = self._bm25_all(qwords)
+            if allowed is not None:
+                scores = np.where(allowed, scores, -1.0)
+            top = np.argsort(-scores)[:c]
+            picked.append(top[scores[top] > 0])
+        if not picked:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(picked)).astype(np.int64)
+
+    def _bm25_all(self, qwords: list[str]) -> np.ndarray:
+        n = len(self.index.chunks)
+        ids = self.index.bm25.get_tokens_ids(qwords)
+        if not ids:
+            return np.zeros(n, dtype=np.float32)
+        return np.asarray(self.index.bm25.get_scores_from_ids(ids), dtype=np.float32)[:n]
+
+    def _bm25(self, qwords: list[str], cand: np.ndarray) -> np.ndarray:
+        return self._bm25_all(qwords)[cand]
+
+    def _sentence_scores(self, cand: np.ndarray, qvec: np.ndarray) -> np.ndarray:
+        """Best sentence cosine per candidate (the passage's own cosine when a
+        passage has no sentence vectors)."""
+        offsets = self.index.sentence_offsets
+        sims = np.asarray(self.index.sentence_vectors) @ qvec if len(cand) * 8 > len(offsets) else None
+        out = np.empty(len(cand), dtype=np.float32)
+        for j, i in enumerate(cand):
+            a, b = int(offsets[i]), int(offsets[i + 1])
+            if b <= a:
+                out[j] = float(np.asarray(self.index.vectors[int(i)]) @ qvec)
+            elif sims is not None:
+                out[j] = sims[a:b].max()
+            else:
+                out[j] = float((np.asarray(self.index.sentence_vectors[a:b]) @ qvec).max())
+        return out
+
+    def _highlight(self, i: int, qvec: np.ndarray, qwords: list[str]) -> Highlight | None:
+        chunk = self.index.chunks[i]
+        a, b = int(self.index.sentence_offsets[i]), int(self.index.sentence_offsets[i + 1])
+        spans = sentence_spans(chunk.text)
+        if b <= a or len(spans) != b - a:
+            return None
+        sims = np.asarray(self.index.sentence_vectors[a:b]) @ qvec
+        qset = set(qwords)
+        if qset:
+            # Shared words break near-ties between sentences of one passage;
+            # they are worth at most a few hundredths of cosine.
+            overlap = np.array(
+                [len(qset.intersection(words(chunk.text[s:e]))) / math.sqrt(len(qset)) for s, e in spans],
+                dtype=np.float32,
+            )
+            sims = sims + 0.02 * overlap
+        s, e = spans[int(np.argmax(sims))]
+        return Highlight(s, e, chunk.text[s:e])

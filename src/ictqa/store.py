@@ -1,0 +1,220 @@
+"""The index on disk: plain files, written aside and swapped in atomically.
+
+Layout of an index directory::
+
+    index/
+      CURRENT                 name of the build that answers (one line)
+      builds/<name>/
+        manifest.json         model, dimension, files and hashes, versions, counts
+        chunks.jsonl          one chunk a line: text, citation, content hash
+        vectors.npy           float32 (n, dim), L2-normalised, memory-mapped on load
+        sentence_vectors.npy  float32 (m, dim), one row per sentence of every chunk
+        sentence_offsets.npy  int64 (n + 1,): chunk i's sentences are rows [o[i], o[i+1])
+        dense.faiss           the FAISS index over vectors.npy
+        bm25/                 bm25s index (.npy + JSON)
+
+A build writes a new ``builds/<name>`` and only then replaces ``CURRENT`` with
+``os.replace``, which is atomic: a reader sees the old build or the new one,
+never a half-written one, and a build killed at any point leaves the old one
+answering.  Nothing here is pickled; every file can be read without ictqa.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .chunks import Chunk
+from .errors import IctqaError
+from .lexical import BM25_PARAMS
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+_CURRENT = "CURRENT"
+_BUILDS = "builds"
+_TMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True)
+class StoredIndex:
+    path: Path  # the build directory
+    manifest: dict[str, Any]
+    chunks: list[Chunk]
+    vectors: np.ndarray  # (n, dim) float32, memory-mapped
+    dense: Any  # faiss.Index
+    bm25: Any  # bm25s.BM25
+    sentence_vectors: np.ndarray  # (m, dim) float32, memory-mapped
+    sentence_offsets: np.ndarray  # (n + 1,) int64
+
+    @property
+    def model_id(self) -> str:
+        return self.manifest["model"]["id"]
+
+
+def current_build(index_dir: Path) -> Path | None:
+    pointer = index_dir / _CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise IctqaError(f"cannot read {pointer}: {e.strerror}", fix="check the permissions of the index directory") from e
+    build = index_dir / _BUILDS / name
+    return build if build.is_dir() else None
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any] | None:
+    build = current_build(index_dir)
+    if build is None:
+        return None
+    try:
+        return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise IctqaError(
+            f"the index at {index_dir} has an unreadable manifest ({e})",
+            fix=f"rebuild it: ictqa build --index {index_dir}",
+        ) from e
+
+
+def check_compatible(manifest: dict[str, Any], index_dir: Path, model_id: str | None = None) -> None:
+    """Refuse an index this version cannot read or that another model built."""
+    fmt = manifest.get("format_version")
+    if fmt != FORMAT_VERSION:
+        raise IctqaError(
+            f"the index at {index_dir} has format version {fmt!r}, this ictqa reads version {FORMAT_VERSION}",
+            fix=f"rebuild it: ictqa build --index {index_dir}",
+        )
+    built_with = manifest.get("model", {}).get("id")
+    if model_id is not None and built_with != model_id:
+        raise IctqaError(
+            f"the index at {index_dir} was built with model {built_with!r}, not {model_id!r}",
+            expected="questions to be encoded with the model that encoded the passages",
+            fix=f"drop --model to use {built_with!r}, or rebuild: ictqa build --index {index_dir} --model {model_id}",
+        )
+
+
+def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
+    import bm25s
+    import faiss
+
+    index_dir = Path(index_dir)
+    build = current_build(index_dir)
+    if build is None:
+        raise IctqaError(
+            f"no index found at {index_dir}",
+            fix=f"build one first: ictqa build corpus/ --index {index_dir}",
+        )
+    manifest = read_manifest(index_dir)
+    assert manifest is not None
+    check_compatible(manifest, index_dir, model_id)
+    try:
+        with open(build / "chunks.jsonl", encoding="utf-8") as f:
+            chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
+        vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+        sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
+        dense = faiss.read_index(str(build / "dense.faiss"))
+        bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=True, load_vocab=True)
+    except (OSError, ValueError, KeyError, RuntimeError) as e:
+        raise IctqaError(
+            f"the index at {index_dir} is damaged ({type(e).__name__}: {e})",
+            fix=f"rebuild it: ictqa build --index {index_dir}",
+        ) from e
+    if not (
+        len(chunks) == vectors.shape[0] == dense.ntotal == manifest["counts"]["chunks"] == len(sentence_offsets) - 1
+        and sentence_offsets[-1] == sentence_vectors.shape[0]
+    ):
+        raise IctqaError(
+            f"the index at {index_dir} is inconsistent: {len(chunks)} chunks, {vectors.shape[0]} vectors, "
+            f"{dense.ntotal} FAISS entries",
+            fix=f"rebuild it: ictqa build --index {index_dir}",
+        )
+    return StoredIndex(build, manifest, chunks, vectors, dense, bm25, sentence_vectors, sentence_offsets)
+
+
+def write_index(
+    index_dir: Path,
+    manifest: dict[str, Any],
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    sentence_offsets: np.ndarray,
+    token_lists: Sequence[list[str]],
+) -> Path:
+    """Write a complete build beside the current one, then swap it in."""
+    import bm25s
+    import faiss
+
+    index_dir = Path(index_dir)
+    builds = index_dir / _BUILDS
+    try:
+        builds.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=builds))
+    except OSError as e:
+        raise IctqaError(
+            f"cannot write the index directory {index_dir}: {e.strerror}",
+            fix="choose a writable location with --index DIR",
+        ) from e
+    try:
+        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
+            for chunk in chunks:
+                f.write(json.dumps(chunk.to_json(), ensure_ascii=False) + "\n")
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
+        np.save(tmp / "sentence_vectors.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
+        np.save(tmp / "sentence_offsets.npy", np.asarray(sentence_offsets, dtype=np.int64), allow_pickle=False)
+        dense = faiss.IndexFlatIP(vectors.shape[1])
+        if len(vectors):
+            dense.add(vectors)
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        bm25 = bm25s.BM25(**BM25_PARAMS)
+        # An index with no text still needs a loadable lexical part.
+        bm25.index([t or [""] for t in token_lists] or [[""]], show_progress=False)
+        bm25.save(str(tmp / "bm25"), show_progress=False)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        _fsync_dir(tmp)
+        name = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{tmp.name[len(_TMP_PREFIX):]}"
+        final = builds / name
+        os.rename(tmp, final)
+        pointer_tmp = index_dir / f"{_CURRENT}.{os.getpid()}.tmp"
+        pointer_tmp.write_text(name + "\n", encoding="utf-8")
+        os.replace(pointer_tmp, index_dir / _CURRENT)
+        _fsync_dir(index_dir)
+    except BaseException:
+        # Whatever stopped us (disk full, Ctrl-C), the old build still answers.
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_stale_builds(index_dir, keep=name)
+    return final
+
+
+def _remove_stale_builds(index_dir: Path, keep: str) -> None:
+    # Readers that opened an older build keep their memory maps (POSIX unlink
+    # semantics), so removing it does not pull the floor from under them.
+    for child in (index_dir / _BUILDS).iterdir():
+        if child.name != keep:
+            shutil.rmtree(child, ignore_errors=True)
+    for child in index_dir.glob(f"{_CURRENT}.*.tmp"):
+        child.unlink(missing_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

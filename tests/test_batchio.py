@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ictqa.batchio import parse_questions, read_questions
+from ictqa.errors import IctqaError
+
+
+def test_txt_one_question_a_line_blank_lines_ignored():
+    rows, bad = parse_questions("DFFTとは\n\n  What is APT?  \n", ".txt")
+    assert [(r[1], r[2]) for r in rows] == [("line 1", "DFFTとは"), ("line 3", "What is APT?")]
+    assert bad == []
+
+
+def test_jsonl_bad_rows_are_reported_and_the_rest_kept():
+    text = "\n".join([
+        json.dumps({"id": "a", "question": "DFFTとは"}),
+        "{not json",
+        json.dumps({"id": "c"}),
+        json.dumps({"question": "What is APT?"}),
+    ])
+    rows, bad = parse_questions(text, ".jsonl")
+    assert [(r[0], r[2]) for r in rows] == [("a", "DFFTとは"), (None, "What is APT?")]
+    assert bad[0].startswith("line 2: not valid JSON")
+    assert bad[1].startswith('line 3: no "question"')
+
+
+def test_csv_needs_a_question_column():
+    rows, bad = parse_questions("id,Question\n1,DFFTとは\n2,\n", ".csv")
+    assert [(r[0], r[2]) for r in rows] == [("1", "DFFTとは")]
+    assert bad == ["line 3: empty question"]
+    with pytest.raises(IctqaError, match='"question" column'):
+        parse_questions("id,text\n1,x\n", ".csv")
+
+
+@pytest.mark.parametrize(
+    "name, content, match",
+    [
+        ("q.pdf", b"%PDF-1.4", "Expected: a .txt"),
+        ("q.txt", b"", "no questions"),
+        ("q.txt", b"abc\x00def", "binary"),
+    ],
+)
+def test_bad_files(tmp_path, name, content, match):
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(IctqaError, match=match):
+        read_questions(p)
+
+
+def test_too_large_file_is_refused_before_reading(tmp_path):
+    p = tmp_path / "q.txt"
+    p.write_bytes(b"x\n" * 100)
+    with pytest.raises(IctqaError, match="at most"):
+        read_questions(p, max_bytes=10)
+
+
+def test_shift_jis_questions_are_read(tmp_path):
+    p = tmp_path / "q.txt"
+    p.write_bytes("光海底ケーブルの取組は？\n".encode("cp932"))
+    rows, _ = read_questions(p)
+    assert rows[0][2] == "光海底ケーブルの取組は？"

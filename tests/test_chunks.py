@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+
+from ictqa.chunks import ChunkParams, chunk_section, citation_label
+from ictqa.documents import ITEM, KANA, SECTION, SUBITEM, Block, DocumentMeta, Heading, Section, Span
+
+META = DocumentMeta(document="seed.txt", edition="令和5年版 情報通信白書", year=2023, chapter_number="5",
+                    chapter_title="総務省におけるICT政策の取組状況")
+PATH = (
+    Heading(SECTION, "8", "ICT国際戦略の推進"),
+    Heading(ITEM, "2", "デジタルインフラなどの海外展開"),
+    Heading(SUBITEM, "3", "分野ごとの海外展開に向けた取組"),
+    Heading(KANA, "ア", "基幹通信インフラ"),
+)
+
+
+def block(text: str, at: int, kind: str = "text", figure: str | None = None) -> Block:
+    return Block(kind, text, (Span(0, at, len(text)),), figure=figure)
+
+
+def test_label_matches_the_contract():
+    assert citation_label(META.edition, Heading(2, "5", "x"), PATH[0], PATH[1:]) == (
+        "令和5年版 情報通信白書 第5章第8節 2(3)ア 基幹通信インフラ"
+    )
+
+
+def test_citation_fields():
+    [chunk] = chunk_section(Section(PATH, (block("光海底ケーブルを敷設した。", 100),)), META)
+    c = chunk.citation
+    assert c.chapter == "第5章 総務省におけるICT政策の取組状況"
+    assert c.section == "第8節 ICT国際戦略の推進"
+    assert c.path == ("2 デジタルインフラなどの海外展開", "3 分野ごとの海外展開に向けた取組", "ア 基幹通信インフラ")
+    assert (c.char_start, c.char_end) == (100, 100 + len("光海底ケーブルを敷設した。"))
+    assert c.edition == "令和5年版 情報通信白書" and c.year == 2023
+    assert chunk.context == "ICT国際戦略の推進 › デジタルインフラなどの海外展開 › 分野ごとの海外展開に向けた取組 › 基幹通信インフラ"
+
+
+def test_long_sections_split_at_sentence_ends_within_the_limit():
+    sentence = "総務省は海外展開を支援してきた。"  # 16 chars
+    text = sentence * 10
+    chunks = chunk_section(Section(PATH, (block(text, 0),)), META, ChunkParams(max_chars=50))
+    assert len(chunks) == 4
+    assert all(len(c.text) <= 50 and c.text.endswith("。") for c in chunks)
+    assert "".join(c.text for c in chunks) == text
+    # offsets tile the source without gaps or overlaps
+    assert [c.citation.char_start for c in chunks] == [0, 48, 96, 144]
+    assert chunks[-1].citation.char_end == len(text)
+
+
+def test_figures_and_footnotes_are_chunks_of_their_own():
+    sec = Section(PATH, (
+        block("本文である。", 0),
+        block("図表5-8-2-1 デジタル海外展開プラットフォーム", 10, "figure", "図表5-8-2-1"),
+        block("＊1 https://example.jp/", 50, "footnote"),
+    ))
+    kinds = {c.kind: c for c in chunk_section(sec, META)}
+    assert set(kinds) == {"text", "figure", "footnote"}
+    assert kinds["figure"].citation.figure == "図表5-8-2-1"
+    assert kinds["figure"].citation.label.endswith("基幹通信インフラ 図表5-8-2-1")
+    assert kinds["text"].text == "本文である。"
+
+
+def test_paragraphs_are_joined_by_a_line_break_and_hash_follows_text():
+    sec = Section(PATH, (block("一つ目。", 0), block("二つ目。", 10)))
+    [c] = chunk_section(sec, META)
+    assert c.text == "一つ目。\n二つ目。"
+    [c2] = chunk_section(Section(PATH, (block("一つ目。", 0), block("三つ目。", 10))), META)
+    assert c.content_hash != c2.content_hash
+    [c3] = chunk_section(sec, META)
+    assert c3.content_hash == c.content_hash
+
+
+def test_an_overlong_sentence_is_cut_not_dropped():
+    text = "あ" * 130
+    chunks = chunk_section(Section(PATH, (block(text, 0),)), META, ChunkParams(max_chars=50))
+    assert "".join(c.text for c in chunks) == text
+    assert max(len(c.text) for c in chunks) <= 50
+
+
+def test_chunk_json_round_trip():
+    from ictqa.chunks import Chunk
+
+    [c] = chunk_section(Section(PATH, (block("本文である。", 0),)), META)
+    assert Chunk.from_json(c.to_json()) == c
