@@ -138,6 +138,7 @@ class DocumentMeta:
     language: str = "ja"
     chapter_number: str | None = None  # used when the file itself has no 第N章 line
     chapter_title: str | None = None
+    section: str | None = None  # "第8節 ICT国際戦略の推進", for a file that holds one 節
     source: str | None = None  # URL of the original
     licence: str | None = None
     attribution: str | None = None
