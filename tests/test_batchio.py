@@ -10,7 +10,7 @@ from ictqa.errors import IctqaError
 
 def test_txt_one_question_a_line_blank_lines_ignored():
     rows, bad = parse_questions("DFFTとは\n\n  What is APT?  \n", ".txt")
-    assert [(r[1], r[2]) for r in rows] == [("line 1", "DFFTとは"), ("line 3", "What is APT?")]
+    assert rows == [("1", "line 1", "DFFTとは"), ("3", "line 3", "What is APT?")]
     assert bad == []
 
 
@@ -22,7 +22,7 @@ def test_jsonl_bad_rows_are_reported_and_the_rest_kept():
         json.dumps({"question": "What is APT?"}),
     ])
     rows, bad = parse_questions(text, ".jsonl")
-    assert [(r[0], r[2]) for r in rows] == [("a", "DFFTとは"), (None, "What is APT?")]
+    assert [(r[0], r[2]) for r in rows] == [("a", "DFFTとは"), ("4", "What is APT?")]
     assert bad[0].startswith("line 2: not valid JSON")
     assert bad[1].startswith('line 3: no "question"')
 

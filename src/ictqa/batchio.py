@@ -21,8 +21,8 @@ from .results import Response
 MAX_BATCH_BYTES = 5 * 1024 * 1024
 SUFFIXES = (".txt", ".jsonl", ".csv")
 
-# (id, where in the file, question)
-Row = tuple[str | None, str, str]
+# (id, where in the file, question); a row without an id gets its line number
+Row = tuple[str, str, str]
 
 CSV_COLUMNS = ["id", "query", "answerable", "rank", "score", "label", "edition", "highlight", "text"]
 
@@ -66,7 +66,7 @@ def parse_questions(text: str, suffix: str) -> tuple[list[Row], list[str]]:
     if suffix == ".txt":
         for n, line in enumerate(text.splitlines(), start=1):
             if line.strip():
-                rows.append((None, f"line {n}", line.strip()))
+                rows.append((str(n), f"line {n}", line.strip()))
     elif suffix == ".jsonl":
         for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -81,7 +81,7 @@ def parse_questions(text: str, suffix: str) -> tuple[list[Row], list[str]]:
                 bad.append(f'line {n}: no "question" text (expected {{"question": "...", "id": "..."}})')
                 continue
             rid = obj.get("id")
-            rows.append((None if rid is None else str(rid), f"line {n}", q))
+            rows.append((str(n) if rid is None else str(rid), f"line {n}", q))
     else:
         reader = csv.DictReader(io.StringIO(text))
         fields = [f.strip().lower() for f in reader.fieldnames or []]
@@ -98,7 +98,7 @@ def parse_questions(text: str, suffix: str) -> tuple[list[Row], list[str]]:
                 bad.append(f"line {n}: empty question")
                 continue
             rid = rec.get("id")
-            rows.append((rid or None, f"line {n}", q))
+            rows.append((rid or str(n), f"line {n}", q))
     if not rows and not bad:
         raise IctqaError("the file has no questions", expected="at least one question")
     return rows, bad

@@ -189,7 +189,9 @@ def _join(group: list[_Piece]) -> str:
 def _make_chunk(kind: str, group: list[_Piece], section: Section, meta: DocumentMeta, params: ChunkParams) -> Chunk:
     first, last = group[0], group[-1]
     char_start = first.block.source_offset(first.start)
-    char_end = last.block.source_offset(last.end)
+    # One past the last character, not the start of the next one: reflow may
+    # have dropped a line break in between.
+    char_end = last.block.source_offset(last.end - 1) + 1
     figure = next((p.block.figure for p in group if p.block.figure), None)
     page = first.block.page
     citation = make_citation(section, meta, figure=figure, page=page, char_start=char_start, char_end=char_end)

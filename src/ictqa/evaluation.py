@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,9 +27,9 @@ from typing import Any
 
 from .chunks import Chunk
 from .errors import IctqaError
+from .lexical import guess_lang
 
 KS = (1, 5, 10)
-_JA_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -87,10 +86,6 @@ class Metrics:
 def squash(text: str) -> str:
     """NFKC with every whitespace removed: how answers are matched."""
     return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-def guess_lang(text: str) -> str:
-    return "ja" if _JA_RE.search(text) else "en"
 
 
 def load_qa(path: Path) -> list[QAItem]:

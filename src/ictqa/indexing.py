@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -167,16 +168,27 @@ def index_chunks(
     sentence_texts = [c.sentences for c in chunks]
     texts = {h: c.embed_text for h, c in zip(chunk_hashes, chunks)}
     texts.update((text_hash(t), t) for ts in sentence_texts for t in ts)
+    background = background_passages()
+    texts.update((text_hash(t), t) for t in background)
     todo = [h for h in texts if h not in previous]
     fresh = _embed(encoder, [texts[h] for h in todo], progress)
     vecs = previous | dict(zip(todo, fresh))
     vectors = _stack([vecs[h] for h in chunk_hashes], encoder.dimension)
     sentence_vectors = _stack([vecs[text_hash(t)] for ts in sentence_texts for t in ts], encoder.dimension)
     sentence_offsets = np.cumsum([0] + [len(ts) for ts in sentence_texts], dtype=np.int64)
+    background_vectors = _stack([vecs[text_hash(t)] for t in background], encoder.dimension)
     token_lists = batch_words([c.embed_text for c in chunks])
-    write_index(index_dir, manifest, chunks, vectors, sentence_vectors, sentence_offsets, token_lists)
+    write_index(index_dir, manifest, chunks, vectors, sentence_vectors, sentence_offsets, token_lists, background_vectors)
     kept = sum(1 for h in chunk_hashes if h in previous)
     return len(chunks) - kept, kept, len(old_chunks - set(chunk_hashes)), reason
+
+
+def background_passages() -> list[str]:
+    """The generic non-ICT passages the abstention check compares against."""
+    from importlib.resources import files
+
+    text = (files("ictqa") / "data" / "background.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line)["text"] for line in text.splitlines() if line.strip()]
 
 
 def _embed(encoder: Encoder, texts: list[str], progress: bool) -> list[np.ndarray]:

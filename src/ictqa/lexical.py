@@ -40,6 +40,15 @@ _LATIN_WORD_RE = re.compile(r"[0-9a-z][0-9a-z\-\.]*[0-9a-z]|[0-9a-z]")
 _SENTENCE_END_RE = re.compile(r"[。．！？!?]+[」』）)】〕]*|(?<=[a-z0-9])\.(?=\s+[A-Z])")
 
 
+_JA_CHAR_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def guess_lang(text: str) -> str:
+    """"ja" when the text has any kana or kanji (a Japanese question often
+    quotes Latin names; an English one almost never has kana), else "en"."""
+    return "ja" if _JA_CHAR_RE.search(text) else "en"
+
+
 def normalize(text: str) -> str:
     """NFKC, lower-case, whitespace collapsed to single spaces, stripped."""
     return _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()

@@ -590,6 +590,17 @@ def _is_current(model_dir: Path, bin_path: Path, version: str) -> bool:
     )
 
 
+def _replaceable(target: Path) -> bool:
+    """Only ever delete what we made: an empty directory or one with our marker
+    (ICTQA_MODEL_DIR may point at a directory full of someone's files)."""
+    try:
+        if not target.is_dir() or target.is_symlink():
+            return False
+        return (target / MARKER).is_file() or not any(target.iterdir())
+    except OSError:
+        return False
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -642,6 +653,12 @@ def prepare_default_model(
     target = Path(cache_dir) if cache_dir is not None else default_model_dir()
     if not force and _is_current(target, bin_path, version):
         return target
+    if (target.exists() or target.is_symlink()) and not _replaceable(target):
+        raise IctqaError(
+            f"{target} already exists and is not an ictqa model directory",
+            expected="an absent or empty directory for the default embedding model",
+            fix="set ICTQA_MODEL_DIR to a new directory, or empty that one",
+        )
     if not bin_path.is_file():
         raise IctqaError(
             f"The model image {bin_path} is missing",
@@ -659,6 +676,10 @@ def prepare_default_model(
     logger.info("preparing the default embedding model in %s (one-off, a few seconds)", target)
     try:
         _convert(bin_path, tmp, version)
+        if not force and _is_current(target, bin_path, version):
+            # Another process finished the same conversion meanwhile: keep theirs.
+            shutil.rmtree(tmp, ignore_errors=True)
+            return target
         if target.exists() or target.is_symlink():
             # rename() cannot replace a non-empty directory: move the old one aside
             # first (a reader racing us sees either the old or no model, never half).

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -30,7 +30,7 @@ import numpy as np
 from .chunks import Chunk
 from .encoders import Encoder
 from .errors import IctqaError
-from .lexical import normalize, sentence_spans, words
+from .lexical import guess_lang, normalize, sentence_spans, words
 from .results import Highlight, Response, Result
 from .store import StoredIndex, load_index, read_manifest
 
@@ -45,19 +45,45 @@ CANDIDATES = 100
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weights of the hybrid score; chosen on the dev set (bench/tune_fusion.py)."""
+    """Weights of the hybrid score; chosen on the dev set (bench/tune_fusion.py).
 
-    passage: float = 0.6
-    sentence: float = 0.4
-    lexical: float = 0.08
+    The lexical weight is multiplied by the square of the question's
+    *coverage*, the share of its words that occur anywhere in the index.  A
+    Japanese question shares most of its words with the corpus and gets the
+    full weight; an English one shares only its acronyms and names, so BM25
+    speaks for it only as far as those reach, and never drowns the dense
+    signal (the failure of plain RRF)."""
+
+    passage: float = 1.0
+    sentence: float = 1.0
+    lexical: float = 0.05
 
 
 @dataclass(frozen=True)
 class Abstention:
-    """A question is answerable when the best passage's fused score clears
-    ``threshold``; calibrated on dev questions against out-of-scope ones."""
+    """When to say "the index does not answer this".
 
-    threshold: float = 0.80
+    Cosines from e5 sit in a narrow band (0.75–0.95) whatever the question,
+    so an absolute threshold cannot tell "a recipe" from "a question about a
+    topic the index covers".  Instead the best passage is compared with the
+    best of a fixed bank of generic, non-ICT background passages shipped with
+    ictqa (``ictqa/data/background.jsonl``, embedded into every index): an
+    answerable question is closer to the index than to the rest of the world.
+    English questions against Japanese text get lower cosines overall, hence
+    one margin per question language.  Calibrated by bench/tune_fusion.py on
+    the dev questions and out-of-scope questions."""
+
+    margin_ja: float = 0.0
+    margin_en: float = 0.0
+    # Used only when an index has no background vectors.
+    floor_ja: float = 0.855
+    floor_en: float = 0.80
+
+    def answerable(self, query: str, top_passage: float, top_background: float | None) -> bool:
+        ja = guess_lang(query) == "ja"
+        if top_background is None:
+            return top_passage >= (self.floor_ja if ja else self.floor_en)
+        return top_passage - top_background >= (self.margin_ja if ja else self.margin_en)
 
 
 def check_query(query: object) -> str:
@@ -87,14 +113,26 @@ def check_query(query: object) -> str:
 
 
 def fuse(
-    passage: np.ndarray, sentence: np.ndarray, lexical: np.ndarray, weights: FusionWeights = FusionWeights()
+    passage: np.ndarray,
+    sentence: np.ndarray,
+    lexical: np.ndarray,
+    coverage: float,
+    weights: FusionWeights = FusionWeights(),
 ) -> np.ndarray:
-    """Hybrid score of candidates (pure).  ``lexical`` is raw BM25; it is
-    scaled by its maximum over the candidates so that its weight means the
-    same whatever the question's length."""
+    """Hybrid score of candidates (pure).  ``lexical`` is raw BM25, scaled by
+    its maximum over the candidates so that its weight means the same whatever
+    the question's length; ``coverage`` in [0, 1] is the share of the
+    question's words found in the index."""
     top = float(lexical.max()) if lexical.size else 0.0
     lex = lexical / top if top > 0 else np.zeros_like(lexical)
-    return weights.passage * passage + weights.sentence * sentence + weights.lexical * lex
+    return weights.passage * passage + weights.sentence * sentence + weights.lexical * coverage**2 * lex
+
+
+def coverage(qwords: Sequence[str], vocabulary: Container[str]) -> float:
+    """Share of the question's words that occur in the index (pure)."""
+    if not qwords:
+        return 0.0
+    return sum(1 for w in qwords if w in vocabulary) / len(qwords)
 
 
 class Searcher:
@@ -188,12 +226,13 @@ class Searcher:
         passage = np.asarray(vectors[cand]) @ qvec
         lexical = self._bm25(qwords, cand)
         sentence = self._sentence_scores(cand, qvec)
+        cov = coverage(qwords, self.index.bm25.vocab_dict)
         if mode == "dense":
             score = passage
         elif mode == "bm25":
             score = lexical
         else:
-            score = fuse(passage, sentence, lexical, self.weights)
+            score = fuse(passage, sentence, lexical, cov, self.weights)
         order = np.argsort(-score, kind="stable")[:k]
         lex_top = float(lexical.max()) if lexical.size else 0.0
         results = []
@@ -209,9 +248,14 @@ class Searcher:
                     lexical=float(lexical[j] / lex_top) if lex_top > 0 else 0.0,
                 )
             )
-        hybrid_top = float(fuse(passage, sentence, lexical, self.weights).max())
-        answerable = hybrid_top >= self.abstention.threshold
+        answerable = self.abstention.answerable(text, float(passage.max()), self._background_top(qvec))
         return Response(text, tuple(results), answerable, id=id, mode=mode, notices=self._notices(text))
+
+    def _background_top(self, qvec: np.ndarray) -> float | None:
+        bg = self.index.background_vectors
+        if bg is None or len(bg) == 0:
+            return None
+        return float((np.asarray(bg) @ qvec).max())
 
     def _notices(self, text: str) -> tuple[str, ...]:
         # e5 reads at most 512 tokens; Japanese runs about one token per

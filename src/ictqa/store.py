@@ -10,6 +10,7 @@ Layout of an index directory::
         vectors.npy           float32 (n, dim), L2-normalised, memory-mapped on load
         sentence_vectors.npy  float32 (m, dim), one row per sentence of every chunk
         sentence_offsets.npy  int64 (n + 1,): chunk i's sentences are rows [o[i], o[i+1])
+        background_vectors.npy float32 (b, dim): the generic passages used to abstain
         dense.faiss           the FAISS index over vectors.npy
         bm25/                 bm25s index (.npy + JSON)
 
@@ -56,6 +57,7 @@ class StoredIndex:
     bm25: Any  # bm25s.BM25
     sentence_vectors: np.ndarray  # (m, dim) float32, memory-mapped
     sentence_offsets: np.ndarray  # (n + 1,) int64
+    background_vectors: np.ndarray | None = None  # (b, dim) float32
 
     @property
     def model_id(self) -> str:
@@ -124,6 +126,8 @@ def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
         vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
         sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
         sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
+        bg_path = build / "background_vectors.npy"
+        background = np.load(bg_path, allow_pickle=False) if bg_path.exists() else None
         dense = faiss.read_index(str(build / "dense.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=True, load_vocab=True)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
@@ -140,7 +144,7 @@ def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
             f"{dense.ntotal} FAISS entries",
             fix=f"rebuild it: ictqa build --index {index_dir}",
         )
-    return StoredIndex(build, manifest, chunks, vectors, dense, bm25, sentence_vectors, sentence_offsets)
+    return StoredIndex(build, manifest, chunks, vectors, dense, bm25, sentence_vectors, sentence_offsets, background)
 
 
 def write_index(
@@ -151,6 +155,7 @@ def write_index(
     sentence_vectors: np.ndarray,
     sentence_offsets: np.ndarray,
     token_lists: Sequence[list[str]],
+    background_vectors: np.ndarray | None = None,
 ) -> Path:
     """Write a complete build beside the current one, then swap it in."""
     import bm25s
@@ -174,6 +179,8 @@ def write_index(
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
         np.save(tmp / "sentence_vectors.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
         np.save(tmp / "sentence_offsets.npy", np.asarray(sentence_offsets, dtype=np.int64), allow_pickle=False)
+        if background_vectors is not None:
+            np.save(tmp / "background_vectors.npy", np.asarray(background_vectors, np.float32), allow_pickle=False)
         dense = faiss.IndexFlatIP(vectors.shape[1])
         if len(vectors):
             dense.add(vectors)

@@ -164,7 +164,7 @@ class App:
             if isinstance(r, IctqaError):
                 problems.append(f"{where}: {r.message}")
             else:
-                responses.append(dataclasses.replace(r, id=rid or where.replace("line ", "")))
+                responses.append(dataclasses.replace(r, id=rid))
         out_dir = Path(tempfile.mkdtemp(prefix="ictqa-batch-"))
         jsonl = out_dir / "answers.jsonl"
         csvf = out_dir / "answers.csv"

@@ -1,0 +1,64 @@
+"""Dev-set retrieval quality (issues #3, #4): recall@1/5/10, MRR@10, nDCG@10,
+heading accuracy and abstention, per language and mode.
+
+    python bench/dev_eval.py                       # seed-only index
+    python bench/dev_eval.py --editions            # seed + the five full editions in ../shared
+    python bench/dev_eval.py --index /tmp/idx      # reuse an index built before
+
+Builds the index (incrementally) under bench/out/ unless --index is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SHARED = REPO.parent / "shared"
+
+
+def main() -> int:
+    from ictqa.encoders import load_encoder
+    from ictqa.evaluation import by_language, evaluate, format_table, load_qa
+    from ictqa.indexing import build_index
+    from ictqa.search import MODES, Searcher
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--index", type=Path, default=None)
+    p.add_argument("--editions", action="store_true", help="add ../shared/data/whitepaper/ja/full/r0*_20*.txt")
+    p.add_argument("--qa", type=Path, default=HERE / "data" / "dev_seed.jsonl")
+    p.add_argument("--oos", type=Path, default=HERE / "data" / "out_of_scope.jsonl")
+    p.add_argument("--modes", default=",".join(MODES))
+    args = p.parse_args()
+
+    index = args.index
+    if index is None:
+        paths = [REPO / "corpus"]
+        name = "seed"
+        if args.editions:
+            full = SHARED / "data" / "whitepaper" / "ja" / "full"
+            paths += sorted(full.glob("r0*_20*.txt"))
+            name = "seed+5"
+        index = HERE / "out" / f"index-{name}"
+        t = time.perf_counter()
+        r = build_index(paths, index, load_encoder(), progress=True)
+        print(f"index {index}: {r.documents} docs, {r.chunks} passages ({r.embedded} embedded) in {time.perf_counter() - t:.0f}s",
+              file=sys.stderr)
+    searcher = Searcher.open(index)
+    items = load_qa(args.qa) + (load_qa(args.oos) if args.oos and args.oos.exists() else [])
+    table = {}
+    for mode in args.modes.split(","):
+        t = time.perf_counter()
+        table[mode] = by_language(evaluate(searcher, items, mode=mode))
+        print(f"{mode}: {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    print(f"\nindex: {index} ({len(searcher.chunks)} passages); questions: {args.qa.name}"
+          + (f" + {args.oos.name}" if args.oos else ""))
+    print(format_table(table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Search behaviour with the fake encoder: contract, filters, bad input, fusion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ictqa.encoders import FakeEncoder
+from ictqa.errors import IctqaError
+from ictqa.search import MAX_QUERY_CHARS, Abstention, FusionWeights, Searcher, check_query, coverage, fuse
+from ictqa.store import load_index
+
+RESULT_KEYS = {"rank", "score", "text", "citation", "highlight"}
+CITATION_KEYS = {"document", "edition", "chapter", "section", "path", "figure", "label", "char_start", "char_end"}
+
+
+@pytest.fixture(scope="module")
+def searcher(fake_index):
+    return Searcher(load_index(fake_index), FakeEncoder())
+
+
+def test_json_contract(searcher):
+    out = searcher.search("光海底ケーブルの敷設", k=3, id="q1").to_json()
+    assert {"id", "query", "results", "answerable"} <= set(out)
+    assert out["id"] == "q1" and out["query"] == "光海底ケーブルの敷設"
+    assert [r["rank"] for r in out["results"]] == [1, 2, 3]
+    for r in out["results"]:
+        assert RESULT_KEYS <= set(r)
+        assert CITATION_KEYS <= set(r["citation"])
+        assert isinstance(r["citation"]["path"], list)
+        h = r["highlight"]
+        if h is not None:
+            assert r["text"][h["start"] : h["end"]] == h["text"]
+    scores = [r["score"] for r in out["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "query, match",
+    [
+        ("", "empty"),
+        ("   \u3000\n", "empty"),
+        ("あ" * 100_000, "100,000 characters"),
+        ("。、！？…", "no letters or digits"),
+        (None, "must be text"),
+    ],
+)
+def test_bad_questions(query, match):
+    with pytest.raises(IctqaError, match=match):
+        check_query(query)
+
+
+def test_longest_allowed_question_is_accepted_with_a_notice(searcher):
+    r = searcher.search("海外展開" * (MAX_QUERY_CHARS // 4))
+    assert r.results and any("first 500" in n for n in r.notices)
+
+
+def test_emoji_question_is_answered(searcher):
+    assert searcher.search("5G 📡 の海外展開は？").results
+
+
+def test_edition_filter(searcher):
+    r = searcher.search("海外展開", editions=["2023"])
+    assert r.results and all(x.chunk.citation.year == 2023 for x in r.results)
+    r = searcher.search("海外展開", editions=["令和5年版 情報通信白書"])
+    assert r.results
+    with pytest.raises(IctqaError, match="no passages of edition 2019.*2023"):
+        searcher.search("海外展開", editions=["2019"])
+
+
+def test_search_many_answers_good_rows_and_reports_bad_ones(searcher):
+    out = searcher.search_many(["光海底ケーブル", "", "DFFT"], k=2)
+    assert [type(o).__name__ for o in out] == ["Response", "IctqaError", "Response"]
+
+
+def test_modes_differ_and_are_validated(searcher):
+    a = [r.chunk.id for r in searcher.search("DFFTの推進", mode="bm25").results]
+    assert a
+    with pytest.raises(IctqaError, match="unknown search mode"):
+        searcher.search("DFFT", mode="magic")
+
+
+def test_fusion_ordering_on_a_hand_made_example():
+    # Three candidates: A is the dense winner, B shares the question's acronym,
+    # C has the one sentence that answers.
+    passage = np.array([0.86, 0.84, 0.85])
+    sentence = np.array([0.84, 0.83, 0.90])
+    bm25 = np.array([0.0, 7.0, 1.0])
+    w = FusionWeights()
+    # A Japanese question (all words in the index): lexical evidence counts.
+    assert list(np.argsort(-fuse(passage, sentence, bm25, 1.0, w))) == [2, 1, 0]
+    # An English question sharing almost nothing with the index: dense decides.
+    assert list(np.argsort(-fuse(passage, sentence, bm25, 0.1, w))) == [2, 0, 1]
+    # Without a sentence signal, a strong lexical match wins only with coverage.
+    zero = np.zeros(3)
+    assert int(np.argmax(fuse(passage, zero, bm25, 1.0, FusionWeights(1.0, 0.0, 0.05)))) == 1
+    assert int(np.argmax(fuse(passage, zero, bm25, 0.0, FusionWeights(1.0, 0.0, 0.05)))) == 0
+
+
+def test_coverage():
+    vocab = {"dfft", "推進", "g7"}
+    assert coverage(["dfft", "推進"], vocab) == 1.0
+    assert coverage(["dfft", "promote", "data", "flow"], vocab) == 0.25
+    assert coverage([], vocab) == 0.0
+
+
+def test_abstention_rule():
+    a = Abstention(margin_ja=0.02, margin_en=0.01)
+    assert a.answerable("DFFTとは", 0.90, 0.85)
+    assert not a.answerable("DFFTとは", 0.86, 0.85)
+    assert a.answerable("What is DFFT?", 0.86, 0.845)
+    assert not a.answerable("Curry recipe?", 0.80, 0.84)
+    assert a.answerable("What is DFFT?", 0.81, None) and not a.answerable("DFFTとは", 0.81, None)
