@@ -21,7 +21,7 @@ import json
 import math
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,8 @@ class Outcome:
     relevant_total: int
     abstained: bool
     heading_ok: bool | None = None
+    # When the top passage contains an answer: does its highlight contain it too?
+    highlight_ok: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Metrics:
     n_unanswerable: int = 0
     abstained_unanswerable: float = 0.0  # share of out-of-scope questions flagged
     heading_accuracy: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    highlight_accuracy: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +82,7 @@ class Metrics:
             "n_unanswerable": self.n_unanswerable,
             "abstain_unanswerable": round(self.abstained_unanswerable, 4),
             "heading_accuracy": None if self.heading_accuracy is None else round(self.heading_accuracy, 4),
+            "highlight_accuracy": None if self.highlight_accuracy is None else round(self.highlight_accuracy, 4),
         }
 
 
@@ -143,13 +146,24 @@ def is_relevant(item: QAItem, chunk: Chunk, squashed_text: str | None = None) ->
 
 
 def judge(
-    item: QAItem, ranked: Sequence[Chunk], answerable: bool, relevant_total: int, squashed: Callable[[Chunk], str]
+    item: QAItem,
+    ranked: Sequence[Chunk],
+    answerable: bool,
+    relevant_total: int,
+    squashed: Callable[[Chunk], str],
+    top_highlight: str | None = None,
 ) -> Outcome:
     hits = tuple(i for i, c in enumerate(ranked[:10], start=1) if is_relevant(item, c, squashed(c)))
     heading_ok = None
     if item.heading is not None and hits:
         heading_ok = tuple(ranked[hits[0] - 1].citation.path) == tuple(item.heading)
-    return Outcome(item, hits[0] if hits else None, hits, relevant_total, not answerable, heading_ok)
+    highlight_ok = None
+    if ranked and item.answers:
+        in_top = [a for a in item.answers if squash(a) in squashed(ranked[0])]
+        if in_top:
+            hl = squash(top_highlight or "")
+            highlight_ok = any(squash(a) in hl for a in in_top)
+    return Outcome(item, hits[0] if hits else None, hits, relevant_total, not answerable, heading_ok, highlight_ok)
 
 
 def summarize(outcomes: Iterable[Outcome]) -> Metrics:
@@ -161,6 +175,7 @@ def summarize(outcomes: Iterable[Outcome]) -> Metrics:
     mrr = sum(1.0 / o.first_hit for o in ans if o.first_hit) / n if n else 0.0
     ndcg = sum(_ndcg(o) for o in ans) / n if n else 0.0
     heads = [o.heading_ok for o in ans if o.heading_ok is not None]
+    hls = [o.highlight_ok for o in ans if o.highlight_ok is not None]
     return Metrics(
         n=n,
         recall=recall,
@@ -170,6 +185,7 @@ def summarize(outcomes: Iterable[Outcome]) -> Metrics:
         n_unanswerable=len(una),
         abstained_unanswerable=sum(o.abstained for o in una) / len(una) if una else 0.0,
         heading_accuracy=sum(heads) / len(heads) if heads else None,
+        highlight_accuracy=sum(hls) / len(hls) if hls else None,
     )
 
 
@@ -197,7 +213,8 @@ def evaluate(searcher, items: Sequence[QAItem], mode: str = "hybrid", k: int = 1
             if isinstance(resp, IctqaError):
                 outcomes.append(Outcome(it, None, (), total, True))
                 continue
-            outcomes.append(judge(it, [r.chunk for r in resp.results], resp.answerable, total, squashed))
+            top_hl = resp.results[0].highlight.text if resp.results and resp.results[0].highlight else None
+            outcomes.append(judge(it, [r.chunk for r in resp.results], resp.answerable, total, squashed, top_hl))
     return outcomes
 
 
@@ -210,14 +227,18 @@ def by_language(outcomes: Sequence[Outcome]) -> dict[str, Metrics]:
 
 def format_table(rows: dict[str, dict[str, Metrics]]) -> str:
     """Markdown table: one row per (mode, language)."""
-    head = "| mode | lang | n | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | heading ok | abstain (answerable) | abstain (out-of-scope) |"
+    head = (
+        "| mode | lang | n | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | heading ok | highlight ok "
+        "| abstain (answerable) | abstain (out-of-scope) |"
+    )
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for mode, per_lang in rows.items():
         for lang, m in per_lang.items():
             h = "–" if m.heading_accuracy is None else f"{m.heading_accuracy:.2f}"
+            hl = "–" if m.highlight_accuracy is None else f"{m.highlight_accuracy:.2f}"
             oos = f"{m.abstained_unanswerable:.2f} (n={m.n_unanswerable})" if m.n_unanswerable else "–"
             lines.append(
                 f"| {mode} | {lang} | {m.n} | {m.recall[1]:.2f} | {m.recall[5]:.2f} | {m.recall[10]:.2f} | "
-                f"{m.mrr10:.3f} | {m.ndcg10:.3f} | {h} | {m.abstained_answerable:.2f} | {oos} |"
+                f"{m.mrr10:.3f} | {m.ndcg10:.3f} | {h} | {hl} | {m.abstained_answerable:.2f} | {oos} |"
             )
     return "\n".join(lines)
