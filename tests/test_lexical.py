@@ -62,6 +62,7 @@ def test_full_and_half_width_give_the_same_words():
         ("「引用です。」と述べた。", ["「引用です。」", "と述べた。"]),
         ("終わりのない文", ["終わりのない文"]),
         ("Japan leads. It works with ASEAN.", ["Japan leads.", "It works with ASEAN."]),
+        ("1. We affirm the U.S. Government position.", ["1. We affirm the U.S. Government position."]),
         ("ver.2.0を公開した。", ["ver.2.0を公開した。"]),  # no cut inside a version number
         ("  空白。  ", ["空白。"]),
     ],

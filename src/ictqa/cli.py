@@ -189,7 +189,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise IctqaError(f"{p} does not exist", expected="a white-paper file or a folder of them")
 
     def problem(pr: FileProblem) -> None:
-        print(f"ictqa: skipped {pr.path}: {pr.message}", file=sys.stderr)
+        # Reader messages usually name the file already.
+        where = "" if pr.message.startswith((pr.path, Path(pr.path).name)) else f"{pr.path}: "
+        print(f"ictqa: skipped {where}{pr.message}", file=sys.stderr)
 
     encoder = load_encoder(args.model)
     report = build_index(args.paths, args.index, encoder, params, progress=not args.no_progress, on_problem=problem)
@@ -199,12 +201,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"indexed {report.documents} document(s), {report.chunks} passages into {report.index_dir} "
         f"in {report.seconds:.1f}s: {report.embedded} embedded, {report.kept} kept, {report.removed} removed"
     )
-    for edition, n in sorted(report.editions.items()):
+    for edition, n in sorted(report.editions.items(), key=lambda kv: (_edition_year(kv[0]), kv[0])):
         print(f"  {edition}: {n} document(s)")
     if report.problems:
         print(f"{len(report.problems)} file(s) skipped (see above)", file=sys.stderr)
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _edition_year(label: str) -> int:
+    from .editions import detect_edition
+
+    year = detect_edition(Path("x"), label)[1]
+    return year or 9999
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -277,8 +286,11 @@ def cmd_sections(args: argparse.Namespace) -> int:
                     ensure_ascii=False,
                 )
             )
-    else:
+    elif any(s.path for s in sections):
         print(format_tree(sections))
+    else:
+        chars = sum(len(b.text) for s in sections for b in s.blocks)
+        print(f"{args.file}: no headings found ({chars} characters of text, indexed as one untitled part)")
     return EXIT_OK
 
 

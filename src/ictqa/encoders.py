@@ -292,7 +292,7 @@ def _load_sentence_transformer(name: str) -> Any:
         if local.exists():
             return SentenceTransformer(str(local), device="cpu")
         return SentenceTransformer(name, device="cpu", local_files_only=offline)
-    except Exception as exc:  # noqa: BLE001 - hub/IO/format errors all mean "cannot load"
+    except Exception as exc:  # hub, I/O and format errors all mean "cannot load"
         logger.debug("loading %s failed", name, exc_info=True)
         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
         if local.exists():
@@ -301,11 +301,10 @@ def _load_sentence_transformer(name: str) -> Any:
                 expected="a sentence-transformers or Hugging Face model directory (config.json, weights, tokenizer)",
                 fix=f"point --model at a complete model directory, or omit --model to use {DEFAULT_MODEL}",
             ) from exc
-        hub = (
-            "disabled (HF_HUB_OFFLINE is set)" if _hub_offline()
-            else "unreachable" if offline
-            else "reachable but could not provide it"
-        )
+        if _hub_offline():
+            hub = "disabled (HF_HUB_OFFLINE is set)"
+        else:
+            hub = "unreachable" if offline else "reachable but could not provide it"
         raise IctqaError(
             f"Cannot load the embedding model {name!r}: it is not a local directory and the Hugging Face hub is {hub}",
             expected="a local model directory, or a hub model already in the local Hugging Face cache",

@@ -177,6 +177,7 @@ def index_chunks(
     sentence_vectors = _stack([vecs[text_hash(t)] for ts in sentence_texts for t in ts], encoder.dimension)
     sentence_offsets = np.cumsum([0] + [len(ts) for ts in sentence_texts], dtype=np.int64)
     background_vectors = _stack([vecs[text_hash(t)] for t in background], encoder.dimension)
+    manifest = {**manifest, "background": [text_hash(t) for t in background]}
     token_lists = batch_words([c.embed_text for c in chunks])
     write_index(index_dir, manifest, chunks, vectors, sentence_vectors, sentence_offsets, token_lists, background_vectors)
     kept = sum(1 for h in chunk_hashes if h in previous)
@@ -237,6 +238,9 @@ def _reusable_vectors(
     except IctqaError as e:
         return {}, set(), f"the existing index could not be loaded ({e.what})"
     cache = {c.content_hash: np.asarray(old.vectors[i]) for i, c in enumerate(old.chunks)}
+    bg_hashes = old.manifest.get("background") or []
+    if old.background_vectors is not None and len(bg_hashes) == len(old.background_vectors):
+        cache.update((h, np.asarray(v)) for h, v in zip(bg_hashes, old.background_vectors))
     offsets = old.sentence_offsets
     for i, c in enumerate(old.chunks):
         for row, text in zip(range(int(offsets[i]), int(offsets[i + 1])), c.sentences):

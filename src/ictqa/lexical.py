@@ -37,7 +37,9 @@ _LATIN_WORD_RE = re.compile(r"[0-9a-z][0-9a-z\-\.]*[0-9a-z]|[0-9a-z]")
 
 # Sentence ends: 。！？ and their half-width forms, then any closing brackets
 # that belong to the sentence (…した。」).
-_SENTENCE_END_RE = re.compile(r"[。．！？!?]+[」』）)】〕]*|(?<=[a-z0-9])\.(?=\s+[A-Z])")
+# A Latin full stop ends a sentence only after a word of two or more
+# characters, so that list numbers ("1. We affirm") and initials ("U.S.") stay.
+_SENTENCE_END_RE = re.compile(r"[。．！？!?]+[」』）)】〕]*|(?<=[A-Za-z0-9]{2})\.(?=\s+[A-Z])")
 
 
 _JA_CHAR_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

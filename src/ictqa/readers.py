@@ -153,6 +153,11 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         st = path.stat()
     except FileNotFoundError:
+        if path.is_symlink():  # os.walk lists a dangling link as a file
+            raise IctqaError(
+                f"{path} is a link to {os.readlink(path)}, which does not exist",
+                fix="point the link at the file, or remove it",
+            ) from None
         raise IctqaError(f"{path} does not exist", fix="check the path") from None
     except OSError as e:
         raise IctqaError(f"{path} cannot be read ({e.strerror or e})", fix="check its permissions") from e
@@ -176,8 +181,8 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
 def _too_large(path: Path, size: int, limit: int) -> IctqaError:
     return IctqaError(
         f"{path} is too large ({size / 2**20:.1f} MB; the limit is {limit / 2**20:.1f} MB)",
-        expected="one white-paper chapter or section per file",
-        fix="split the file, or raise max_bytes",
+        expected="one white-paper edition, chapter or section per file",
+        fix="split it into smaller files (e.g. one chapter each)",
     )
 
 

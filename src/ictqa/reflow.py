@@ -39,7 +39,9 @@ class Fragment:
     text: str
     # Keep one whitespace character between this fragment and the previous
     # one even next to Japanese: the space in "図表5-8-2-1 デジタル…" or
-    # "＊2 国際電気通信連合…" separates a label from its text.
+    # "＊2 国際電気通信連合…" separates a label from its text.  If the only
+    # whitespace there is a line break, the line break is kept (English text
+    # whose lines end without a trailing space: "Gunma\nPublished").
     spaced: bool = False
 
     @property
@@ -89,6 +91,8 @@ def _kept_chars(fragments: Iterable[Fragment]) -> list[tuple[int, str]]:
                 continue
             if pending and chars and (spaced or _needs_space(chars[-1][1], ch)):
                 kept = _pick_space(pending)
+                if kept is None and spaced:
+                    kept = pending[0]  # a bare line break is the only separator there is
                 if kept is not None:
                     chars.append(kept)
             pending = []

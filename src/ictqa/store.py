@@ -106,8 +106,17 @@ def check_compatible(manifest: dict[str, Any], index_dir: Path, model_id: str | 
         )
 
 
-def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
+def _bm25s():
     import bm25s
+
+    # bm25s sets its own logger to DEBUG on import, which would print a line
+    # on every build; our -v flags decide what is shown.
+    logging.getLogger("bm25s").setLevel(max(logging.getLogger().level, logging.INFO))
+    return bm25s
+
+
+def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
+    bm25s = _bm25s()
     import faiss
 
     index_dir = Path(index_dir)
@@ -158,7 +167,7 @@ def write_index(
     background_vectors: np.ndarray | None = None,
 ) -> Path:
     """Write a complete build beside the current one, then swap it in."""
-    import bm25s
+    bm25s = _bm25s()
     import faiss
 
     index_dir = Path(index_dir)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .documents import BOX, CHAPTER, ITEM, KANA, PART, SECTION, SUBITEM, SUBKANA, Block, BlockKind, Heading, Section
+from .readers import detect_language
 from .reflow import Fragment, display_width, join_groups, join_verbatim, reflow
 
 Style = Literal["auto", "pdf", "web"]
@@ -278,6 +279,8 @@ _PDF_MARKER = re.compile(r"＊(?P<num>\d+)(?!\d)")
 _LIST_ITEM = re.compile(r"^[ \t]*[\u2460-\u2473]")
 # Punctuation that a running head never has.
 _PROSE_PUNCT = re.compile(r"[、。，．「」『』（）()：:]")
+# The end of an English sentence, or of a lead-in ("Annex 3:").
+_LATIN_END = re.compile(r"[.!?:;][\"'’”)\]]*\s*$")
 
 
 def _label_split(frag: Fragment, at: int) -> list[Fragment]:
@@ -338,6 +341,9 @@ class _PdfParser:
         self.lines = list(_lines(text))
         self.heads = self._running_heads()
         self.width = self._prose_width()
+        # English text (a related document, an English edition) has no 。 to
+        # end its paragraphs, and its lines often end with no trailing space.
+        self.latin = detect_language(text) == "en"
         self.outline = _Outline()
         self.sections: list[_SectionAcc] = [_SectionAcc(())]
         self.footnotes: list[tuple[int, str, Block]] = []  # (section index, number, block)
@@ -467,6 +473,8 @@ class _PdfParser:
         if not line.strip():
             if self.figure is not None:
                 self.figure[1].append([])  # a blank line separates figure labels
+            if self.latin:
+                self._flush_para()  # English paragraphs are set apart by blank lines
             return
         for option in _pdf_heading_options(line):
             if self._fits(option):
@@ -503,9 +511,22 @@ class _PdfParser:
             return
         if _LIST_ITEM.match(line):
             self._flush_para()  # each item of a ①②③ list is its own paragraph
+        if self.latin and self.para:
+            frag = Fragment(frag.start, frag.text, spaced=True)  # a line break between words is a space
         self.para.append(frag)
-        if _SENTENCE_END.search(line) or (_LIST_ITEM.match(line) and display_width(line.strip()) < self.width - 6):
+        if (
+            _SENTENCE_END.search(line)
+            or (_LIST_ITEM.match(line) and display_width(line.strip()) < self.width - 6)
+            or (self.latin and self._ends_latin_paragraph(line))
+        ):
             self._flush_para()
+
+    def _ends_latin_paragraph(self, line: str) -> bool:
+        """In English text a line ends its paragraph if it ends a sentence or
+        is not a full line of wrapped prose (a title, a last line, or a whole
+        paragraph on one line as in text saved from a web page)."""
+        w = display_width(line.strip())
+        return bool(_LATIN_END.search(line)) or not (self.width * 3 // 4 <= w <= self.width + 2)
 
     def _heading(self, heading: Heading) -> None:
         self._flush_note()
@@ -906,7 +927,13 @@ _FIGURE_IN_TEXT = re.compile(r"図表\s?(\d+)-\d+")
 
 def infer_chapter_number(sections: Sequence[Section]) -> str | None:
     """The 章 a file belongs to when it has no 第N章 line: the first number of
-    the figure ids it prints or cites (図表5-8-2-1 → "5"), by majority."""
+    the figure ids it prints or cites (図表5-8-2-1 → "5"), by majority.
+
+    None when the file has 第N章 headings of its own (a whole edition): its
+    unheaded parts (a feature before 第1章, the data tables after the last
+    節) belong to no chapter, and must not be cited as the majority one."""
+    if any(s.heading(CHAPTER) is not None for s in sections):
+        return None
     counts: Counter[str] = Counter()
     for section in sections:
         for block in section.blocks:

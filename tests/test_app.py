@@ -1,0 +1,240 @@
+"""The web form through its API (gradio_client against a running app on the
+fake-encoder index): answers, filters, batch files, and every kind of bad
+input gets a friendly message while the app keeps serving."""
+
+from __future__ import annotations
+
+import csv
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from ictqa import ui
+from ictqa.batchio import MAX_BATCH_BYTES
+
+REPO = Path(__file__).resolve().parents[1]
+CHAPTER = "第5章 総務省におけるICT政策の取組状況"
+
+
+@pytest.fixture(scope="module")
+def url(fake_index):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = ui.launch(fake_index, port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(url, tmp_path_factory):
+    return Client(url, verbose=False, analytics_enabled=False, download_files=str(tmp_path_factory.mktemp("dl")))
+
+
+def ask(client, question, k=5, editions=(), chapters=()):
+    return client.predict(question, k, list(editions), list(chapters), api_name="/ask")
+
+
+def assert_serving(client):
+    page, answer = ask(client, "DFFTとは何ですか", k=1)
+    assert 'class="ictqa-card"' in page and len(answer["results"]) == 1
+
+
+def test_ask_returns_cards_and_the_json_contract(client):
+    page, answer = ask(client, "DFFTとは何ですか", k=3)
+    assert page.count('class="ictqa-card"') == 3
+    assert [r["rank"] for r in answer["results"]] == [1, 2, 3]
+    first = answer["results"][0]
+    assert first["citation"]["label"].startswith("令和5年版 情報通信白書 第5章第8節")
+    assert f'<span class="ictqa-label">{first["citation"]["label"]}</span>' in page
+    assert set(answer) >= {"query", "answerable", "mode", "notices", "results"}
+
+
+@pytest.mark.parametrize(
+    "question, says",
+    [
+        ("", "the question is empty"),
+        (" \n\t ", "the question is empty"),
+        ("あ" * 100_000, "100,000 characters"),
+        ("。、！？…―・「」", "no letters or digits"),
+        ("😀🎉🙏", "no letters or digits"),
+    ],
+    ids=["empty", "blank", "100k", "punctuation", "emoji"],
+)
+def test_bad_questions_get_a_message_and_the_app_keeps_serving(client, question, says):
+    page, answer = ask(client, question)
+    assert 'class="ictqa-banner ictqa-error"' in page and says in page
+    assert "Traceback" not in page
+    assert says in answer["error"]
+    assert_serving(client)
+
+
+def test_emoji_inside_a_real_question_is_fine(client):
+    _, answer = ask(client, "🇯🇵 DFFTとは？")
+    assert answer["results"]
+
+
+def test_truncated_question_is_noted(client):
+    page, answer = ask(client, "DFFTについて" * 100)  # 800 characters: searched, but the model reads ~500
+    assert answer["notices"] and "ictqa-note" in page and "500" in page
+
+
+def test_chapter_and_edition_filters(client):
+    _, answer = ask(client, "DFFTとは何ですか", k=2, editions=["令和5年版 情報通信白書"], chapters=[CHAPTER])
+    assert [r["rank"] for r in answer["results"]] == [1, 2]
+    assert {r["citation"]["chapter"] for r in answer["results"]} == {CHAPTER}
+    with pytest.raises(AppError, match="not in the list of choices"):  # Gradio validates choices
+        ask(client, "DFFTとは何ですか", chapters=["第9章 ない"])
+    assert_serving(client)
+
+
+def test_only_chapters_filters_and_renumbers():
+    from ictqa.chunks import Chunk, Citation
+    from ictqa.results import Response, Result
+
+    def result(rank, chapter):
+        c = Citation("d.txt", "令和5年版 情報通信白書", chapter, "第1節", (), None, f"label {rank}", 0, 1)
+        return Result(rank, 1.0 / rank, Chunk(f"d#{rank}", "text", "x", "", "ja", c))
+
+    response = Response("q", tuple(result(i, ch) for i, ch in enumerate(["第1章", "第2章", "第1章", "第1章"], 1)), True)
+    kept = ui.only_chapters(response, ["第1章"], k=2)
+    assert [(r.rank, r.chunk.citation.label) for r in kept.results] == [(1, "label 1"), (2, "label 3")]
+    assert ui.only_chapters(response, [], k=2) is response
+    none = ui.only_chapters(response, ["第3章"], k=5)
+    assert none.results == () and "No passages found" in ui.render_response(none)
+
+
+def test_batch_answers_good_rows_and_reports_the_bad_one(client, tmp_path):
+    f = tmp_path / "questions.jsonl"
+    f.write_text('{"id": "a", "question": "DFFTとは"}\n{oops\n{"question": "ITU-Tの取組"}\n', encoding="utf-8")
+    summary, jsonl, csvf = client.predict(handle_file(str(f)), 2, [], [], api_name="/batch")
+    assert "2 問に回答" in summary and "line 2: not valid JSON" in summary
+    rows = [json.loads(line) for line in Path(jsonl).read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "3"] and all(len(r["results"]) == 2 for r in rows)
+    table = list(csv.reader(Path(csvf).open(encoding="utf-8-sig", newline="")))
+    assert table[0][:6] == ["id", "query", "answerable", "rank", "score", "label"]
+    assert [(r[0], r[3]) for r in table[1:]] == [("a", "1"), ("a", "2"), ("3", "1"), ("3", "2")]
+
+
+def test_batch_csv_and_txt(client, tmp_path):
+    c = tmp_path / "q.csv"
+    c.write_text("id,question\nx1,DFFTとは\nx2,\n", encoding="utf-8")
+    summary, jsonl, _ = client.predict(handle_file(str(c)), 1, [], [], api_name="/batch")
+    assert "1 問に回答" in summary and "line 3: empty question" in summary
+    t = tmp_path / "q.txt"
+    t.write_text("DFFTとは\n\n。。。\nITU-Tの取組\n", encoding="cp932")  # Shift_JIS is read too
+    summary, jsonl, _ = client.predict(handle_file(str(t)), 1, [], [], api_name="/batch")
+    assert "2 問に回答" in summary and "line 3: the question" in summary and "has no letters or digits" in summary
+
+
+@pytest.mark.parametrize(
+    "name, content, says",
+    [
+        ("binary.txt", b"\x00\x01\x02" * 100, "contains binary data"),
+        ("garbage.txt", b"\x81\x20" * 50, "not text in UTF-8 or Shift_JIS"),
+        ("empty.jsonl", b"\n\n", "the file has no questions"),
+        ("nocol.csv", b"id,text\n1,DFFT\n", "add a header line such as: id,question"),
+    ],
+)
+def test_unreadable_batch_files_get_a_message(client, tmp_path, name, content, says):
+    f = tmp_path / name
+    f.write_bytes(content)
+    summary, jsonl, csvf = client.predict(handle_file(str(f)), 1, [], [], api_name="/batch")
+    assert "ictqa-error" in summary and says in summary and "Traceback" not in summary
+    assert jsonl is None and csvf is None
+    assert_serving(client)
+
+
+def test_batch_of_the_wrong_type_is_refused(client, tmp_path):
+    f = tmp_path / "report.pdf"
+    f.write_bytes(b"%PDF-1.4\n%junk\n")
+    with pytest.raises(AppError, match="Invalid file type"):
+        client.predict(handle_file(str(f)), 1, [], [], api_name="/batch")
+    assert_serving(client)
+
+
+def test_50_mb_upload_is_refused(client, url, tmp_path):
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        f.truncate(50 * 1024 * 1024)
+    # gradio_client checks the app's max_file_size before sending ...
+    with pytest.raises(ValueError, match="exceeds the maximum file size"):
+        client.predict(handle_file(str(big)), 1, [], [], api_name="/batch")
+    # ... and the server refuses it anyway when a client does not.
+    with open(big, "rb") as fh:
+        r = httpx.post(f"{url}gradio_api/upload", files={"files": ("big.txt", fh, "text/plain")}, timeout=120)
+    assert r.status_code == 413 and "maximum allowed size" in r.text
+    assert_serving(client)
+
+
+def test_too_many_questions_for_the_web_form(fake_index, tmp_path):
+    f = tmp_path / "many.txt"
+    f.write_text("DFFTとは\n" * (ui.WEB_MAX_QUESTIONS + 1), encoding="utf-8")
+    summary, jsonl, _ = ui.App(fake_index).batch(str(f))
+    assert "1,001 questions" in summary and "ictqa batch" in summary and jsonl is None
+
+
+def test_batch_reports_progress_and_writes_only_to_a_temp_dir(fake_index, tmp_path):
+    f = tmp_path / "q.txt"
+    f.write_text("DFFTとは\n" * 40, encoding="utf-8")
+    seen = []
+    summary, jsonl, csvf = ui.App(fake_index).batch(str(f), k=1, progress=lambda p, **kw: seen.append(p))
+    assert seen == [(0, 40), (16, 40), (32, 40)]
+    tmp = Path(tempfile.gettempdir()).resolve()
+    assert Path(jsonl).resolve().is_relative_to(tmp) and Path(csvf).resolve().is_relative_to(tmp)
+
+
+def test_server_errors_do_not_reach_the_page(fake_index, caplog):
+    class Broken:
+        def search_many(self, *a, **kw):
+            raise RuntimeError("secret internals")
+
+    app = ui.App(fake_index)
+    app._searcher = Broken()
+    page, answer = app.ask("DFFTとは")
+    assert "went wrong on the server" in page and "secret" not in page and "Traceback" not in page
+    assert answer == {"error": "Something went wrong on the server while searching; the error was logged."}
+    assert "secret internals" in caplog.text  # ... but it is logged
+
+
+def test_unknown_edition_is_a_notice(fake_index):
+    page, answer = ui.App(fake_index).ask("DFFT", editions=["2031"])
+    assert "ictqa-error" in page and "no passages of edition 2031" in answer["error"]
+
+
+def test_api_is_two_documented_endpoints(url):
+    info = httpx.get(f"{url}gradio_api/info", timeout=30).json()
+    eps = info["named_endpoints"]
+    assert sorted(eps) == ["/ask", "/batch"] and not info["unnamed_endpoints"]
+    assert [p["parameter_name"] for p in eps["/ask"]["parameters"]] == ["question", "k", "editions", "chapters"]
+    assert [p["parameter_name"] for p in eps["/batch"]["parameters"]] == ["file", "k", "editions", "chapters"]
+    assert all(eps[e]["description"] for e in eps)
+
+
+def test_serves_this_machine_only_by_default():
+    import inspect
+
+    assert inspect.signature(ui.launch).parameters["host"].default == "127.0.0.1"
+    out = subprocess.run([sys.executable, str(REPO / "app.py"), "--help"], capture_output=True, text=True, check=True).stdout
+    assert "--host" in out and "this machine only" in out
+
+
+def test_example_api_client(url):
+    run = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "api_client.py"), "--url", url, "-k", "2", "DFFTとは何ですか"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "\n[1] " in "\n" + run.stdout and "令和5年版 情報通信白書" in run.stdout
+    bad = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "api_client.py"), "--url", url, "   "], capture_output=True, text=True, timeout=120
+    )
+    assert bad.returncode == 2 and "the question is empty" in bad.stderr
