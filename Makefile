@@ -27,7 +27,7 @@ app: setup
 browser:
 	@if ! command -v chromedriver >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-ipafont-gothic >/dev/null) \
 	      || echo "warning: could not install chromium; the browser test will skip"; \
 	  else echo "note: run 'sudo apt-get install chromium chromium-driver' to enable the browser test"; fi; \
 	fi

@@ -18,11 +18,14 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
+    from ictqa.ui import DEFAULT_CONCURRENCY
+
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--index", type=Path, default=HERE / "index")
-    p.add_argument("--corpus", type=Path, default=HERE / "corpus")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--corpus", type=Path, default=HERE / "corpus", help="built into --index when it holds no index")
+    p.add_argument("--host", default="127.0.0.1", help="default: this machine only")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="questions answered at once")
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -35,7 +38,7 @@ def main() -> int:
             print(f"Indexed {report.documents} document(s), {report.chunks} passages.")
         from ictqa.ui import launch
 
-        launch(index_dir=args.index, host=args.host, port=args.port)
+        launch(index_dir=args.index, host=args.host, port=args.port, concurrency=args.concurrency)
     except IctqaError as e:
         print(f"ictqa: error: {e.message}", file=sys.stderr)
         return 2

@@ -28,7 +28,7 @@ def main() -> int:
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--index", type=Path, default=None)
-    p.add_argument("--editions", action="store_true", help="add ../shared/data/whitepaper/ja/full/r0*_20*.txt")
+    p.add_argument("--editions", action="store_true", help="add ../shared/data/whitepaper/ja/full/r0?_20??.txt")
     p.add_argument("--qa", type=Path, default=HERE / "data" / "dev_seed.jsonl")
     p.add_argument("--oos", type=Path, default=HERE / "data" / "out_of_scope.jsonl")
     p.add_argument("--modes", default=",".join(MODES))
@@ -40,7 +40,7 @@ def main() -> int:
         name = "seed"
         if args.editions:
             full = SHARED / "data" / "whitepaper" / "ja" / "full"
-            paths += sorted(full.glob("r0*_20*.txt"))
+            paths += sorted(full.glob("r0?_20??.txt"))
             name = "seed+5"
         index = HERE / "out" / f"index-{name}"
         t = time.perf_counter()

@@ -2,7 +2,8 @@
 and an English question with the real model, a batch upload and its JSON Lines
 download, and corpus markup that must reach the page as text, never as
 elements.  Saves screenshots under the test's tmp dir; ICTQA_SCREENSHOT=path
-also writes the Japanese answer there (how docs/screenshot.png is made)."""
+also writes the Japanese answer there (docs/screenshot.png was made so, then
+quantised to 64 colours with Pillow to keep it small)."""
 
 from __future__ import annotations
 
@@ -25,14 +26,14 @@ if not (os.access(CHROMEDRIVER, os.X_OK) and CHROMIUM):
         allow_module_level=True,
     )
 
-from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
-from ictqa import ui  # noqa: E402
+from ictqa import ui
 
 WAIT = 120  # seconds; the first query loads torch kernels, CI machines are slow
 EVIL_LINE = "<script>alert(1)</script>を含む文。"
@@ -134,6 +135,13 @@ def test_english_question(driver, real_app, tmp_path):
     label, highlighted = first_card(driver)
     assert "3(1) 信頼性のある自由なデータ流通（DFFT）" in label
     assert highlighted.startswith("DFFT（Data Free Flow with Trust")
+    # The copy button puts the label on the clipboard (or, where the browser
+    # refuses, selects it for Ctrl+C).
+    button = driver.find_element(By.CSS_SELECTOR, "#ictqa-results .ictqa-copy")
+    button.click()
+    WebDriverWait(driver, 10).until(
+        lambda d: button.text == "✓" or d.execute_script("return window.getSelection().toString()") == label
+    )
     shoot(driver, tmp_path / "en.png")
 
 

@@ -111,3 +111,11 @@ def test_abstention_rule():
     assert a.answerable("What is DFFT?", 0.86, 0.845)
     assert not a.answerable("Curry recipe?", 0.80, 0.84)
     assert a.answerable("What is DFFT?", 0.81, None) and not a.answerable("DFFTとは", 0.81, None)
+
+
+def test_chapter_filter(searcher):
+    ch = "第5章 総務省におけるICT政策の取組状況"
+    r = searcher.search("海外展開", chapters=[ch])
+    assert r.results and all(x.chunk.citation.chapter == ch for x in r.results)
+    with pytest.raises(IctqaError, match="no passages of chapter 第9章"):
+        searcher.search("海外展開", chapters=["第9章 なし"])

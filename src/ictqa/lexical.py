@@ -9,8 +9,8 @@ NFKC folds full-width digits and Latin (５Ｇ → 5G), half-width katakana
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
 
@@ -56,14 +56,21 @@ def normalize(text: str) -> str:
     return _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
 
 
-@functools.lru_cache(maxsize=1)
-def _tagger():  # -> fugashi.Tagger
-    # Imported lazily: fugashi loads its dictionary (~50 MB) on first use, and
-    # commands such as `ictqa --help` must not pay for it.
-    import fugashi
-    import unidic_lite
+_local = threading.local()
 
-    return fugashi.Tagger(f'-d "{unidic_lite.DICDIR}"')
+
+def _tagger():  # -> fugashi.Tagger
+    # One tagger per thread: a MeCab tagger keeps parse state, and two threads
+    # sharing one (the web server answers in worker threads) get each other's
+    # tokens.  Imported lazily: the dictionary loads on first use, and
+    # commands such as `ictqa --help` must not pay for it.
+    tagger = getattr(_local, "tagger", None)
+    if tagger is None:
+        import fugashi
+        import unidic_lite
+
+        tagger = _local.tagger = fugashi.Tagger(f'-d "{unidic_lite.DICDIR}"')
+    return tagger
 
 
 def words(text: str) -> list[str]:

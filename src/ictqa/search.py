@@ -177,14 +177,25 @@ class Searcher:
         *,
         mode: Mode = "hybrid",
         editions: Iterable[str | int] | None = None,
+        chapters: Iterable[str] | None = None,
         id: str | None = None,
     ) -> Response:
+        """The ``k`` best passages for ``query``.  ``editions`` (labels or
+        years) and ``chapters`` (``citation.chapter`` values) restrict the
+        passages considered; an empty filter means all."""
         text = check_query(query)
+        allowed = self._mask(editions, chapters)
         qvec = self.encoder.encode_queries([text])[0]
-        return self._search_encoded(text, qvec, k, mode=mode, editions=editions, id=id)
+        return self._search_encoded(text, qvec, k, mode=mode, allowed=allowed, id=id)
 
     def search_many(
-        self, queries: Sequence[str], k: int = 5, *, mode: Mode = "hybrid", editions: Iterable[str | int] | None = None
+        self,
+        queries: Sequence[str],
+        k: int = 5,
+        *,
+        mode: Mode = "hybrid",
+        editions: Iterable[str | int] | None = None,
+        chapters: Iterable[str] | None = None,
     ) -> list[Response | IctqaError]:
         """Answer many questions, encoding them together; a bad question gives
         its IctqaError in its place and does not stop the others."""
@@ -194,12 +205,13 @@ class Searcher:
                 checked.append(check_query(q))
             except IctqaError as e:
                 checked.append(e)
+        allowed = self._mask(editions, chapters)
         good = [q for q in checked if isinstance(q, str)]
         vecs = self.encoder.encode_queries(good) if good else np.zeros((0, self.encoder.dimension), np.float32)
         out: list[Response | IctqaError] = []
         it = iter(vecs)
         for q in checked:
-            out.append(q if isinstance(q, IctqaError) else self._search_encoded(q, next(it), k, mode=mode, editions=editions))
+            out.append(q if isinstance(q, IctqaError) else self._search_encoded(q, next(it), k, mode=mode, allowed=allowed))
         return out
 
     # -- internals ---------------------------------------------------------
@@ -211,13 +223,12 @@ class Searcher:
         k: int,
         *,
         mode: Mode,
-        editions: Iterable[str | int] | None,
+        allowed: np.ndarray | None,
         id: str | None = None,
     ) -> Response:
         if mode not in MODES:
             raise IctqaError(f"unknown search mode {mode!r}", expected=" or ".join(MODES))
         k = max(1, min(int(k), 100))
-        allowed = self._edition_mask(editions)
         qwords = words(text)
         cand = self._candidates(qvec, qwords, allowed, mode)
         if cand.size == 0:
@@ -263,6 +274,33 @@ class Searcher:
         if len(text) > 500:
             return (f"The question is {len(text)} characters; only about the first 500 are read by the model.",)
         return ()
+
+    def _mask(self, editions: Iterable[str | int] | None, chapters: Iterable[str] | None) -> np.ndarray | None:
+        """Which passages the filters allow (None: all)."""
+        masks = [m for m in (self._edition_mask(editions), self._chapter_mask(chapters)) if m is not None]
+        if not masks:
+            return None
+        mask = np.logical_and.reduce(masks)
+        if not mask.any():
+            raise IctqaError(
+                "no passage is in both the chosen editions and the chosen chapters",
+                fix="widen one of the filters (ictqa info lists what the index holds)",
+            )
+        return mask
+
+    def _chapter_mask(self, chapters: Iterable[str] | None) -> np.ndarray | None:
+        wanted = {str(c).strip() for c in chapters or () if str(c).strip()}
+        if not wanted:
+            return None
+        mask = np.fromiter((c.citation.chapter in wanted for c in self.index.chunks), dtype=bool, count=len(self.index.chunks))
+        if not mask.any():
+            known = sorted({c.citation.chapter for c in self.index.chunks if c.citation.chapter})
+            raise IctqaError(
+                f"no passages of chapter {', '.join(sorted(wanted))} in this index",
+                expected="one of: " + ", ".join(known[:20]) + (" …" if len(known) > 20 else ""),
+                fix="choose a chapter the index holds (the web form lists them)",
+            )
+        return mask
 
     def _edition_mask(self, editions: Iterable[str | int] | None) -> np.ndarray | None:
         if not editions:
