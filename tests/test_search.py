@@ -86,7 +86,7 @@ def test_fusion_ordering_on_a_hand_made_example():
     passage = np.array([0.86, 0.84, 0.85])
     sentence = np.array([0.84, 0.83, 0.90])
     bm25 = np.array([0.0, 7.0, 1.0])
-    w = FusionWeights()
+    w = FusionWeights(lexical=0.05)
     # A Japanese question (all words in the index): lexical evidence counts.
     assert list(np.argsort(-fuse(passage, sentence, bm25, 1.0, w))) == [2, 1, 0]
     # An English question sharing almost nothing with the index: dense decides.

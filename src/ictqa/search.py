@@ -52,11 +52,21 @@ class FusionWeights:
     Japanese question shares most of its words with the corpus and gets the
     full weight; an English one shares only its acronyms and names, so BM25
     speaks for it only as far as those reach, and never drowns the dense
-    signal (the failure of plain RRF)."""
+    signal (the failure of plain RRF).
+
+    Priors: footnotes (URLs, English titles of sources) and untitled back
+    matter (reference lists) attract English questions by their Latin text
+    while rarely answering anything, so they start a little lower; and of
+    near-identical passages from several editions, the newest is preferred,
+    as a reader asking "what does the white paper say" means the current one
+    (``--edition`` asks for another)."""
 
     passage: float = 1.0
     sentence: float = 1.0
-    lexical: float = 0.05
+    lexical: float = 0.1
+    footnote: float = 0.1
+    untitled: float = 0.03
+    recency: float = 0.06
 
 
 @dataclass(frozen=True)
@@ -118,14 +128,31 @@ def fuse(
     lexical: np.ndarray,
     coverage: float,
     weights: FusionWeights = FusionWeights(),
+    prior: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Hybrid score of candidates (pure).  ``lexical`` is raw BM25, scaled by
     its maximum over the candidates so that its weight means the same whatever
     the question's length; ``coverage`` in [0, 1] is the share of the
-    question's words found in the index."""
+    question's words found in the index; ``prior`` is each candidate's
+    question-independent adjustment (:meth:`Searcher.priors`)."""
     top = float(lexical.max()) if lexical.size else 0.0
     lex = lexical / top if top > 0 else np.zeros_like(lexical)
-    return weights.passage * passage + weights.sentence * sentence + weights.lexical * coverage**2 * lex
+    return weights.passage * passage + weights.sentence * sentence + weights.lexical * coverage**2 * lex + prior
+
+
+def priors(kinds: Sequence[str], untitled: Sequence[bool], years: Sequence[int | None], weights: FusionWeights) -> np.ndarray:
+    """Question-independent score adjustment of each passage (pure)."""
+    known = [y for y in years if y]
+    lo, hi = (min(known), max(known)) if known else (0, 0)
+    span = max(hi - lo, 1)
+    out = np.zeros(len(kinds), dtype=np.float32)
+    for i, (kind, unt, year) in enumerate(zip(kinds, untitled, years)):
+        out[i] = (
+            -weights.footnote * (kind == "footnote")
+            - weights.untitled * bool(unt)
+            + weights.recency * (((year or lo) - lo) / span if hi > lo else 0.0)
+        )
+    return out
 
 
 def coverage(qwords: Sequence[str], vocabulary: Container[str]) -> float:
@@ -155,6 +182,14 @@ class Searcher:
         self.weights = weights
         self.abstention = abstention
         self._editions = {c.citation.edition for c in index.chunks}
+        self._prior = priors(
+            [c.kind for c in index.chunks],
+            [c.citation.section is None and not c.citation.path for c in index.chunks],
+            [c.citation.year for c in index.chunks],
+            weights,
+        )
+        # Sentence row → its chunk, for finding candidates by sentence.
+        self._sentence_chunk = np.searchsorted(index.sentence_offsets, np.arange(len(index.sentence_vectors)), side="right") - 1
 
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None) -> Searcher:
@@ -230,20 +265,21 @@ class Searcher:
             raise IctqaError(f"unknown search mode {mode!r}", expected=" or ".join(MODES))
         k = max(1, min(int(k), 100))
         qwords = words(text)
-        cand = self._candidates(qvec, qwords, allowed, mode)
+        ssims = np.asarray(self.index.sentence_vectors) @ qvec
+        cand = self._candidates(qvec, qwords, allowed, mode, ssims)
         if cand.size == 0:
             return Response(text, (), False, id=id, mode=mode, notices=self._notices(text))
         vectors = self.index.vectors
         passage = np.asarray(vectors[cand]) @ qvec
         lexical = self._bm25(qwords, cand)
-        sentence = self._sentence_scores(cand, qvec)
+        sentence = self._sentence_scores(cand, qvec, ssims)
         cov = coverage(qwords, self.index.bm25.vocab_dict)
         if mode == "dense":
             score = passage
         elif mode == "bm25":
             score = lexical
         else:
-            score = fuse(passage, sentence, lexical, cov, self.weights)
+            score = fuse(passage, sentence, lexical, cov, self.weights, self._prior[cand])
         order = np.argsort(-score, kind="stable")[:k]
         lex_top = float(lexical.max()) if lexical.size else 0.0
         results = []
@@ -325,7 +361,9 @@ class Searcher:
             )
         return mask
 
-    def _candidates(self, qvec: np.ndarray, qwords: list[str], allowed: np.ndarray | None, mode: Mode) -> np.ndarray:
+    def _candidates(
+        self, qvec: np.ndarray, qwords: list[str], allowed: np.ndarray | None, mode: Mode, ssims: np.ndarray | None = None
+    ) -> np.ndarray:
         n = len(self.index.chunks)
         c = min(CANDIDATES, n)
         picked: list[np.ndarray] = []
@@ -337,6 +375,15 @@ class Searcher:
                 sub = np.flatnonzero(allowed)
                 sims = np.asarray(self.index.vectors[sub]) @ qvec
                 picked.append(sub[np.argsort(-sims)[:c]])
+            if ssims is not None and len(ssims):
+                # The passage whose one sentence answers can rank low as a
+                # whole (an English question against a long Japanese passage);
+                # its best sentences find it.
+                rows = np.argsort(-ssims)[: 3 * c]
+                chunks = self._sentence_chunk[rows]
+                if allowed is not None:
+                    chunks = chunks[allowed[chunks]]
+                picked.append(chunks[:c])
         if mode != "dense":
             scores = self._bm25_all(qwords)
             if allowed is not None:
@@ -357,20 +404,14 @@ class Searcher:
     def _bm25(self, qwords: list[str], cand: np.ndarray) -> np.ndarray:
         return self._bm25_all(qwords)[cand]
 
-    def _sentence_scores(self, cand: np.ndarray, qvec: np.ndarray) -> np.ndarray:
+    def _sentence_scores(self, cand: np.ndarray, qvec: np.ndarray, ssims: np.ndarray) -> np.ndarray:
         """Best sentence cosine per candidate (the passage's own cosine when a
         passage has no sentence vectors)."""
         offsets = self.index.sentence_offsets
-        sims = np.asarray(self.index.sentence_vectors) @ qvec if len(cand) * 8 > len(offsets) else None
         out = np.empty(len(cand), dtype=np.float32)
         for j, i in enumerate(cand):
             a, b = int(offsets[i]), int(offsets[i + 1])
-            if b <= a:
-                out[j] = float(np.asarray(self.index.vectors[int(i)]) @ qvec)
-            elif sims is not None:
-                out[j] = sims[a:b].max()
-            else:
-                out[j] = float((np.asarray(self.index.sentence_vectors[a:b]) @ qvec).max())
+            out[j] = ssims[a:b].max() if b > a else float(np.asarray(self.index.vectors[int(i)]) @ qvec)
         return out
 
     def _highlight(self, i: int, qvec: np.ndarray, qwords: list[str]) -> Highlight | None:
