@@ -31,6 +31,7 @@ def main() -> int:
     p.add_argument("--editions", action="store_true", help="add ../shared/data/whitepaper/ja/full/r0?_20??.txt")
     p.add_argument("--qa", type=Path, default=HERE / "data" / "dev_seed.jsonl")
     p.add_argument("--oos", type=Path, default=HERE / "data" / "out_of_scope.jsonl")
+    p.add_argument("--holdout", type=Path, default=None, help="e.g. bench/data/out_of_scope_holdout.jsonl")
     p.add_argument("--modes", default=",".join(MODES))
     args = p.parse_args()
 
@@ -49,6 +50,8 @@ def main() -> int:
               file=sys.stderr)
     searcher = Searcher.open(index)
     items = load_qa(args.qa) + (load_qa(args.oos) if args.oos and args.oos.exists() else [])
+    if args.holdout and args.holdout.exists():
+        items += load_qa(args.holdout)
     table = {}
     for mode in args.modes.split(","):
         t = time.perf_counter()

@@ -1,13 +1,13 @@
-"""Choose the hybrid weights and the abstention threshold on the dev set.
+"""Choose the hybrid weights on the dev set.
 
-    python bench/tune_fusion.py --index bench/out/index-seed
+    python bench/tune_fusion.py --index bench/out/index-seed+5
 
-For each question the three signals of every candidate (passage cosine, best
-sentence cosine, BM25) are computed once; each weighting is then scored
-offline.  Prints the best settings by mean of (R@1 ja, R@1 en) with the
-constraint that English hybrid R@1 is not below dense alone, and the abstention
-threshold that flags most out-of-scope questions while flagging at most 5% of
-answerable ones.
+For each question the signals of every candidate (passage cosine, best
+sentence cosine, BM25, and the footnote / back-matter / recency priors) are
+computed once; each weighting of a grid is then scored offline and the best
+are printed by mean of (R@1 ja, R@1 en).  The chosen weights are the defaults
+of ictqa.search.FusionWeights.  Abstention margins (ictqa.search.Abstention)
+are calibrated separately with bench/dev_eval.py on the seed-only index.
 """
 
 from __future__ import annotations
@@ -23,20 +23,28 @@ HERE = Path(__file__).resolve().parent
 
 
 def signals(searcher, items):
+    """Per question: (item, passage, sentence, lexical, relevant, coverage,
+    footnote, untitled, recency) arrays over its candidates."""
     from ictqa.evaluation import is_relevant, squash
     from ictqa.lexical import words
 
+    years = [c.citation.year for c in searcher.chunks if c.citation.year]
+    lo, hi = (min(years), max(years)) if years else (0, 0)
     qv = searcher.encoder.encode_queries([i.question for i in items])
     out = []
     for it, q in zip(items, qv):
         qw = words(it.question)
-        cand = searcher._candidates(q, qw, None, "hybrid")
+        ssims = np.asarray(searcher.index.sentence_vectors) @ q
+        cand = searcher._candidates(q, qw, None, "hybrid", ssims)
+        chunks = [searcher.chunks[int(c)] for c in cand]
         passage = np.asarray(searcher.index.vectors[cand]) @ q
-        sentence = searcher._sentence_scores(cand, q)
+        sentence = searcher._sentence_scores(cand, q, ssims)
         lexical = searcher._bm25(qw, cand)
-        rel = np.array([is_relevant(it, searcher.chunks[int(c)], squash(searcher.chunks[int(c)].text)) for c in cand])
-        coverage = _coverage(searcher, qw)
-        out.append((it, passage, sentence, lexical, rel, coverage))
+        rel = np.array([is_relevant(it, c, squash(c.text)) for c in chunks])
+        foot = np.array([c.kind == "footnote" for c in chunks], float)
+        unt = np.array([c.citation.section is None and not c.citation.path for c in chunks], float)
+        rec = np.array([((c.citation.year or lo) - lo) / max(hi - lo, 1) for c in chunks])
+        out.append((it, passage, sentence, lexical, rel, _coverage(searcher, qw), foot, unt, rec))
     return out
 
 
@@ -49,13 +57,13 @@ def _coverage(searcher, qw):
 
 def r_at(sig, score_fn, k=1):
     per = {}
-    for it, p, s, l, rel, cov in sig:
+    for it, p, s, l, rel, cov, *priors in sig:
         if not it.answerable:
             continue
-        sc = score_fn(p, s, l, cov)
+        sc = score_fn(p, s, l, cov, *priors)
         top = np.argsort(-sc, kind="stable")[:k]
         per.setdefault(it.lang, []).append(bool(rel[top].any()))
-    return {k2: float(np.mean(v)) for k2, v in per.items()}
+    return {k2: round(float(np.mean(v)), 3) for k2, v in per.items()}
 
 
 def main() -> int:
@@ -65,55 +73,33 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--qa", type=Path, default=HERE / "data" / "dev_seed.jsonl")
-    ap.add_argument("--oos", type=Path, default=HERE / "data" / "out_of_scope.jsonl")
     args = ap.parse_args()
     searcher = Searcher.open(args.index)
-    items = load_qa(args.qa) + load_qa(args.oos)
+    items = load_qa(args.qa)
     sig = signals(searcher, items)
 
     def norm(l):
         m = l.max()
         return l / m if m > 0 else l
 
-    dense = lambda p, s, l, c: p  # noqa: E731
+    dense = lambda p, *a: p  # noqa: E731
     print("dense      ", r_at(sig, dense), r_at(sig, dense, 5))
-    print("sentence   ", r_at(sig, lambda p, s, l, c: s), r_at(sig, lambda p, s, l, c: s, 5))
-    print("bm25       ", r_at(sig, lambda p, s, l, c: l))
+    print("sentence   ", r_at(sig, lambda p, s, *a: s), r_at(sig, lambda p, s, *a: s, 5))
+    print("bm25       ", r_at(sig, lambda p, s, l, *a: l), r_at(sig, lambda p, s, l, *a: l, 5))
     rows = []
-    for wp, ws, wl, cexp in itertools.product([1.0], [0, 0.25, 0.5, 1.0, 2.0], [0, 0.02, 0.05, 0.1, 0.2, 0.4], [0, 1, 2]):
-        fn = lambda p, s, l, c, wp=wp, ws=ws, wl=wl, cexp=cexp: wp * p + ws * s + wl * (c**cexp) * norm(l)  # noqa: E731
-        r1 = r_at(sig, fn)
-        r5 = r_at(sig, fn, 5)
-        rows.append(((r1["ja"] + r1["en"]) / 2, wp, ws, wl, cexp, r1, r5))
+    grid = itertools.product([0.5, 1.0, 1.5], [0.05, 0.1, 0.2], [0, 0.1], [0, 0.03], [0, 0.06])
+    for ws, wl, wf, wu, wr in grid:
+
+        def fn(p, s, l, c, foot, unt, rec, ws=ws, wl=wl, wf=wf, wu=wu, wr=wr):
+            return p + ws * s + wl * c**2 * norm(l) - wf * foot - wu * unt + wr * rec
+
+        r1, r5 = r_at(sig, fn), r_at(sig, fn, 5)
+        rows.append(((r1["ja"] + r1["en"]) / 2, (ws, wl, wf, wu, wr), r1, r5))
     rows.sort(key=lambda r: -r[0])
-    for r in rows[:15]:
-        print(f"mean R@1 {r[0]:.3f}  wp={r[1]} ws={r[2]} wl={r[3]} cov^{r[4]}  R@1={r[5]}  R@5={r[6]}")
-    _, wp, ws, wl, cexp, *_ = rows[0]
-    print(f"abstention with the best weights (wp={wp} ws={ws} wl={wl} cov^{cexp}):")
-    abstention_report(sig, lambda p, s, l, c: wp * p + ws * s + wl * (c**cexp) * norm(l))
-    print("abstention on dense passage cosine alone:")
-    abstention_report(sig, lambda p, s, l, c: p)
+    print("sentence, lexical, footnote, untitled, recency")
+    for r in rows[:10]:
+        print(f"mean R@1 {r[0]:.3f}  weights={r[1]}  R@1={r[2]}  R@5={r[3]}")
     return 0
-
-
-
-def abstention_report(sig, fn) -> None:
-    """Top fused score of answerable vs out-of-scope questions, per language."""
-    tops = {}
-    for it, p, s, l, rel, cov in sig:
-        sc = fn(p, s, l, cov)
-        tops.setdefault((it.lang, it.answerable), []).append(float(sc.max()) if sc.size else 0.0)
-    for key, v in sorted(tops.items()):
-        v = np.array(v)
-        print(key, "n", len(v), "min %.3f p5 %.3f p50 %.3f p95 %.3f max %.3f" % (v.min(), *np.percentile(v, [5, 50, 95]), v.max()))
-    ans = np.array([t for (lang, a), v in tops.items() if a for t in v])
-    oos = np.array([t for (lang, a), v in tops.items() if not a for t in v])
-    for th in np.arange(np.percentile(ans, 1), np.percentile(ans, 20), 0.002):
-        fa = float((ans < th).mean())
-        if fa > 0.05:
-            break
-        best = (th, fa, float((oos < th).mean()))
-    print("threshold %.3f flags %.2f of answerable, %.2f of out-of-scope" % best)
 
 
 if __name__ == "__main__":

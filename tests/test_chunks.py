@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import pytest
 
 from ictqa.chunks import ChunkParams, chunk_section, citation_label
 from ictqa.documents import ITEM, KANA, SECTION, SUBITEM, Block, DocumentMeta, Heading, Section, Span

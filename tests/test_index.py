@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import CORPUS, SEED
+from conftest import SEED
 from ictqa.chunks import ChunkParams
-from ictqa.encoders import FakeEncoder, load_encoder
+from ictqa.encoders import FakeEncoder
 from ictqa.errors import IctqaError
 from ictqa.indexing import build_index
 from ictqa.search import Searcher

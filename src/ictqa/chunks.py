@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from .documents import CHAPTER, SECTION, Block, DocumentMeta, Heading, Section
 from .lexical import sentence_spans

@@ -83,8 +83,8 @@ class Abstention:
     one margin per question language.  Calibrated by bench/tune_fusion.py on
     the dev questions and out-of-scope questions."""
 
-    margin_ja: float = 0.0
-    margin_en: float = 0.0
+    margin_ja: float = 0.03
+    margin_en: float = 0.005
     # Used only when an index has no background vectors.
     floor_ja: float = 0.855
     floor_en: float = 0.80
