@@ -19,7 +19,6 @@ nothing but an acronym, which halves English recall (issue #4's baseline).
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 
 MAX_QUERY_CHARS = 1000
+
 CANDIDATES = 100
 
 
@@ -290,7 +290,7 @@ class Searcher:
                     rank=rank,
                     score=float(score[j]),
                     chunk=chunk,
-                    highlight=self._highlight(int(cand[j]), qvec, qwords),
+                    highlight=self._highlight(int(cand[j]), qvec),
                     dense=float(passage[j]),
                     lexical=float(lexical[j] / lex_top) if lex_top > 0 else 0.0,
                 )
@@ -414,21 +414,14 @@ class Searcher:
             out[j] = ssims[a:b].max() if b > a else float(np.asarray(self.index.vectors[int(i)]) @ qvec)
         return out
 
-    def _highlight(self, i: int, qvec: np.ndarray, qwords: list[str]) -> Highlight | None:
+    def _highlight(self, i: int, qvec: np.ndarray) -> Highlight | None:
+        """The passage's sentence closest to the question.  Adding shared
+        words (plain or idf-weighted) or a number cue for "how many" questions
+        was measured on the dev set and made it worse or no better."""
         chunk = self.index.chunks[i]
         a, b = int(self.index.sentence_offsets[i]), int(self.index.sentence_offsets[i + 1])
         spans = sentence_spans(chunk.text)
         if b <= a or len(spans) != b - a:
             return None
-        sims = np.asarray(self.index.sentence_vectors[a:b]) @ qvec
-        qset = set(qwords)
-        if qset:
-            # Shared words break near-ties between sentences of one passage;
-            # they are worth at most a few hundredths of cosine.
-            overlap = np.array(
-                [len(qset.intersection(words(chunk.text[s:e]))) / math.sqrt(len(qset)) for s, e in spans],
-                dtype=np.float32,
-            )
-            sims = sims + 0.02 * overlap
-        s, e = spans[int(np.argmax(sims))]
+        s, e = spans[int(np.argmax(np.asarray(self.index.sentence_vectors[a:b]) @ qvec))]
         return Highlight(s, e, chunk.text[s:e])
