@@ -3,6 +3,8 @@
     python bench/incremental_build.py                      # real model; r05 vs r01–r04 (slow: ~1 h on a laptop CPU)
     python bench/incremental_build.py --model fake         # the plumbing only, in about a minute
     python bench/incremental_build.py --files a.txt b.txt new.txt   # the LAST file is the new edition
+    python bench/incremental_build.py --files corpus/*.txt ../shared/…/r0[1-5]_20??.txt \
+        --from-index bench/out/index-seed+5     # reuse bench/dev_eval.py --editions' index
 
 Measures, each into its own index under a temporary folder (or --workdir):
 
@@ -111,6 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--files", nargs="+", type=Path, default=None, help="existing files, then the new one (last)")
     p.add_argument("--workdir", type=Path, default=None, help="keep the indexes here (default: a temporary folder)")
+    p.add_argument(
+        "--from-index",
+        type=Path,
+        default=None,
+        help="start (b) from a copy of this index (built from the same files with the same model), "
+        "so the setup step only drops the new file instead of embedding the others",
+    )
     args = p.parse_args(argv)
 
     files = [f.resolve() for f in (args.files or DEFAULT_FILES)]
@@ -133,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"model {encoder.model_id}; new: {new.name}; others: {', '.join(f.name for f in others)}", file=sys.stderr
         )
         fresh = timed_build("(a) new file alone, fresh index", [new], work / "fresh", encoder)
+        if args.from_index:
+            shutil.copytree(args.from_index, work / "incremental", dirs_exist_ok=True)
         setup = timed_build("setup: the other files", others, work / "incremental", encoder)
         added = timed_build("(b) new file added to the others", [*others, new], work / "incremental", encoder)
         again = timed_build("(c) rebuild, nothing changed", [*others, new], work / "incremental", encoder)
