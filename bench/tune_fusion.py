@@ -35,11 +35,12 @@ def signals(searcher, items):
     for it, q in zip(items, qv):
         qw = words(it.question)
         ssims = np.asarray(searcher.index.sentence_vectors) @ q
-        cand = searcher._candidates(q, qw, None, "hybrid", ssims)
+        bm25 = searcher._bm25_all(qw)
+        cand = searcher._candidates(q, bm25, None, "hybrid", ssims)
         chunks = [searcher.chunks[int(c)] for c in cand]
         passage = np.asarray(searcher.index.vectors[cand]) @ q
         sentence = searcher._sentence_scores(cand, q, ssims)
-        lexical = searcher._bm25(qw, cand)
+        lexical = bm25[cand]
         rel = np.array([is_relevant(it, c, squash(c.text)) for c in chunks])
         foot = np.array([c.kind == "footnote" for c in chunks], float)
         unt = np.array([c.citation.section is None and not c.citation.path for c in chunks], float)

@@ -210,10 +210,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _edition_year(label: str) -> int:
-    from .editions import detect_edition
+    from .editions import year_of_label
 
-    year = detect_edition(Path("x"), label)[1]
-    return year or 9999
+    return year_of_label(label) or 9999
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

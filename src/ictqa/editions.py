@@ -192,7 +192,7 @@ def load_meta(path: Path, text: str, corpus_root: Path | None) -> DocumentMeta:
     edition, year = given.get("edition"), given.get("year")
     if edition is None or year is None:
         if edition is not None:  # the year is in the label
-            year = _year_of_label(edition)
+            year = year_of_label(edition)
         if year is not None and edition is None:
             edition = edition_label(year, language)
         if edition is None and year is None:
@@ -210,7 +210,8 @@ def load_meta(path: Path, text: str, corpus_root: Path | None) -> DocumentMeta:
     )
 
 
-def _year_of_label(label: str) -> int | None:
+def year_of_label(label: str) -> int | None:
+    """The year an edition label names (令和5年版 情報通信白書 → 2023)."""
     m = _JA_EDITION.search(label)
     if m:
         return _ja(m.group(1), m.group(2))[1]

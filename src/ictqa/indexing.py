@@ -70,8 +70,6 @@ def parse_file(path: Path, corpus_root: Path | None, params: ChunkParams) -> Par
 
     source = read_source(path)
     meta = load_meta(path, source.text, corpus_root)
-    if meta.language != source.language and meta.language == "ja" and not _has_sidecar(path):
-        meta = dataclasses.replace(meta, language=source.language)
     sections = parse_sections(source.text)
     if meta.chapter_number is None:
         number = infer_chapter_number(sections)
@@ -81,10 +79,6 @@ def parse_file(path: Path, corpus_root: Path | None, params: ChunkParams) -> Par
     if source.pages:
         chunks = [_with_page(c, source.pages) for c in chunks]
     return ParsedFile(meta, chunks, source.sha256, source.encoding, source.kind, len(sections))
-
-
-def _has_sidecar(path: Path) -> bool:
-    return path.with_name(path.name + ".meta.json").exists() or path.with_suffix(".meta.json").exists()
 
 
 def _with_page(chunk: Chunk, pages: Sequence[int]) -> Chunk:

@@ -31,7 +31,7 @@ from .encoders import Encoder
 from .errors import IctqaError
 from .lexical import guess_lang, normalize, sentence_spans, words
 from .results import Highlight, Response, Result
-from .store import StoredIndex, load_index, read_manifest
+from .store import StoredIndex, load_index
 
 log = logging.getLogger(__name__)
 
@@ -195,9 +195,6 @@ class Searcher:
     def open(cls, index_dir: Path, model: str | None = None) -> Searcher:
         from .encoders import load_encoder
 
-        manifest = read_manifest(Path(index_dir))
-        if manifest is None:
-            raise IctqaError(f"no index found at {index_dir}", fix=f"build one first: ictqa build corpus/ --index {index_dir}")
         index = load_index(Path(index_dir), model_id=model)
         return cls(index, load_encoder(index.model_id))
 
@@ -266,12 +263,14 @@ class Searcher:
         k = max(1, min(int(k), 100))
         qwords = words(text)
         ssims = np.asarray(self.index.sentence_vectors) @ qvec
-        cand = self._candidates(qvec, qwords, allowed, mode, ssims)
+        # BM25 over the whole index, once: it both proposes candidates and scores them.
+        bm25 = self._bm25_all(qwords)
+        cand = self._candidates(qvec, bm25, allowed, mode, ssims)
         if cand.size == 0:
             return Response(text, (), False, id=id, mode=mode, notices=self._notices(text))
         vectors = self.index.vectors
         passage = np.asarray(vectors[cand]) @ qvec
-        lexical = self._bm25(qwords, cand)
+        lexical = bm25[cand]
         sentence = self._sentence_scores(cand, qvec, ssims)
         cov = coverage(qwords, self.index.bm25.vocab_dict)
         if mode == "dense":
@@ -362,7 +361,7 @@ class Searcher:
         return mask
 
     def _candidates(
-        self, qvec: np.ndarray, qwords: list[str], allowed: np.ndarray | None, mode: Mode, ssims: np.ndarray | None = None
+        self, qvec: np.ndarray, bm25: np.ndarray, allowed: np.ndarray | None, mode: Mode, ssims: np.ndarray | None = None
     ) -> np.ndarray:
         n = len(self.index.chunks)
         c = min(CANDIDATES, n)
@@ -385,7 +384,7 @@ class Searcher:
                     chunks = chunks[allowed[chunks]]
                 picked.append(chunks[:c])
         if mode != "dense":
-            scores = self._bm25_all(qwords)
+            scores = bm25
             if allowed is not None:
                 scores = np.where(allowed, scores, -1.0)
             top = np.argsort(-scores)[:c]
@@ -400,9 +399,6 @@ class Searcher:
         if not ids:
             return np.zeros(n, dtype=np.float32)
         return np.asarray(self.index.bm25.get_scores_from_ids(ids), dtype=np.float32)[:n]
-
-    def _bm25(self, qwords: list[str], cand: np.ndarray) -> np.ndarray:
-        return self._bm25_all(qwords)[cand]
 
     def _sentence_scores(self, cand: np.ndarray, qvec: np.ndarray, ssims: np.ndarray) -> np.ndarray:
         """Best sentence cosine per candidate (the passage's own cosine when a
