@@ -33,6 +33,7 @@ def main() -> int:
     p.add_argument("--oos", type=Path, default=HERE / "data" / "out_of_scope.jsonl")
     p.add_argument("--holdout", type=Path, default=None, help="e.g. bench/data/out_of_scope_holdout.jsonl")
     p.add_argument("--modes", default=",".join(MODES))
+    p.add_argument("--model", default=None, help="--model value for the build (default: ictqa's default)")
     args = p.parse_args()
 
     index = args.index
@@ -43,9 +44,9 @@ def main() -> int:
             full = SHARED / "data" / "whitepaper" / "ja" / "full"
             paths += sorted(full.glob("r0?_20??.txt"))
             name = "seed+5"
-        index = HERE / "out" / f"index-{name}"
+        index = HERE / "out" / (f"index-{name}" + (f"-{args.model.replace('/', '_')}" if args.model else ""))
         t = time.perf_counter()
-        r = build_index(paths, index, load_encoder(), progress=True)
+        r = build_index(paths, index, load_encoder(args.model), progress=True)
         print(f"index {index}: {r.documents} docs, {r.chunks} passages ({r.embedded} embedded) in {time.perf_counter() - t:.0f}s",
               file=sys.stderr)
     searcher = Searcher.open(index)

@@ -8,7 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from ictqa.encoders import Encoder, FakeEncoder, SentenceTransformerEncoder, load_encoder
+from ictqa.encoders import RECOMMENDED_MODEL, Encoder, FakeEncoder, SentenceTransformerEncoder, load_encoder
+from ictqa.onnx_encoder import OnnxEncoder
 from ictqa.errors import IctqaError
 from ictqa.modelprep import DEFAULT_MODEL
 
@@ -100,8 +101,8 @@ def default_encoder(session_model_path) -> Encoder:
 
 @pytest.mark.slow
 def test_default_encoder_contract(default_encoder):
-    assert isinstance(default_encoder, SentenceTransformerEncoder)
-    assert default_encoder.model_id == DEFAULT_MODEL and default_encoder.dimension == 384
+    assert isinstance(default_encoder, OnnxEncoder)
+    assert default_encoder.model_id == RECOMMENDED_MODEL and default_encoder.dimension == 384
     assert default_encoder.encode_queries([]).shape == (0, 384)
     vecs = default_encoder.encode_documents(["情報通信白書", "", "x" * 5000])
     assert vecs.shape == (3, 384) and vecs.dtype == np.float32

@@ -150,6 +150,9 @@ def _fake_convert(calls: list[Path]):
         calls.append(out)
         (out / "model.safetensors").write_bytes(b"x")
         (out / "tokenizer.json").write_text("{}")
+        (out / "onnx").mkdir()
+        for name in ("encoder.fp32.onnx", "encoder.int8.onnx", "word_embeddings.npy"):
+            (out / "onnx" / name).write_bytes(b"x")
         marker = {
             "format": modelprep.MARKER_FORMAT,
             "model_id": DEFAULT_MODEL,

