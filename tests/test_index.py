@@ -238,3 +238,35 @@ def test_kill_9_during_a_build_leaves_the_old_index_answering(tmp_path):
     # and the next build cleans up whatever the killed ones left behind
     build_index([corpus], idx, FakeEncoder(), progress=False)
     assert len(list((idx / "builds").iterdir())) == 1
+
+
+def test_faiss_type_follows_size(monkeypatch):
+    """Exact search while small; HNSW beyond FLAT_LIMIT, still finding the
+    true nearest neighbours of these vectors."""
+    from ictqa import store
+
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(600, 32)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    assert type(store.vector_index(vecs)).__name__ == "IndexFlatIP"
+    monkeypatch.setattr(store, "FLAT_LIMIT", 100)
+    hnsw = store.vector_index(vecs)
+    assert type(hnsw).__name__ == "IndexHNSWFlat"
+    queries = vecs[:50] + 0.05 * rng.normal(size=(50, 32)).astype(np.float32)
+    _, got = hnsw.search(queries, 10)
+    exact = np.argsort(-(queries @ vecs.T), axis=1)[:, :10]
+    recall = np.mean([len(set(g) & set(e)) / 10 for g, e in zip(got, exact)])
+    assert recall >= 0.95, recall
+
+
+def test_hnsw_index_round_trips(monkeypatch, tmp_path):
+    from ictqa import store
+    from ictqa.encoders import FakeEncoder
+    from ictqa.indexing import build_index
+
+    monkeypatch.setattr(store, "FLAT_LIMIT", 10)
+    build_index([SEED], tmp_path / "idx", FakeEncoder(), progress=False)
+    idx = store.load_index(tmp_path / "idx")
+    assert idx.manifest["faiss"] == {"passages": "IndexHNSWFlat", "sentences": "IndexHNSWFlat"}
+    assert idx.dense.hnsw.efSearch >= store.HNSW_EF_SEARCH
+    assert idx.sentence_index.ntotal == len(idx.sentence_vectors)

@@ -84,13 +84,19 @@ def test_vector_does_not_depend_on_batch(which, request):
     docs = _documents()
     together = enc.encode_documents(docs)
     for i in (0, 7, len(docs) - 3):
-        np.testing.assert_array_equal(enc.encode_documents([docs[i]])[0], together[i])
+        alone = enc.encode_documents([docs[i]])[0]
+        if which == "int8":
+            # int8 texts never share a pass: exactly the same vector.
+            np.testing.assert_array_equal(alone, together[i])
+        else:
+            # fp32 batches short texts; padding changes only rounding.
+            np.testing.assert_allclose(alone, together[i], atol=2e-6)
 
 
 def test_threads_do_not_change_vectors(fp32):
     one = OnnxEncoder(prepare_default_model(), model_id=ONNX_FP32_MODEL, precision="fp32", threads=1)
     docs = _documents()[:20]
-    np.testing.assert_array_equal(one.encode_documents(docs), fp32.encode_documents(docs))
+    np.testing.assert_allclose(one.encode_documents(docs), fp32.encode_documents(docs), atol=2e-6)
 
 
 def test_parts_are_pooled_from_the_same_pass(fp32):

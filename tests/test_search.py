@@ -119,3 +119,17 @@ def test_chapter_filter(searcher):
     assert r.results and all(x.chunk.citation.chapter == ch for x in r.results)
     with pytest.raises(IctqaError, match="no passages of chapter 第9章"):
         searcher.search("海外展開", chapters=["第9章 なし"])
+
+
+def test_search_many_ranks_exactly_as_search(searcher):
+    """search_many fetches FAISS results for all questions in one call and
+    uses the question cache; the rankings must be those of search()."""
+    questions = ["光海底ケーブルの敷設", "What is DFFT?", "Open RAN の国際展開", "光海底ケーブルの敷設"]
+    fresh = Searcher(searcher.index, searcher.encoder)
+    many = fresh.search_many(questions, k=5)
+    for q, got in zip(questions, many):
+        one = Searcher(searcher.index, searcher.encoder).search(q, k=5)
+        assert [r.chunk.id for r in got.results] == [r.chunk.id for r in one.results]
+        assert [r.score for r in got.results] == pytest.approx([r.score for r in one.results], abs=1e-6)
+        assert got.answerable == one.answerable
+    assert len(fresh._query_cache) == 3  # the repeated question was encoded once

@@ -19,6 +19,7 @@ nothing but an acronym, which halves English recall (issue #4's baseline).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,9 @@ MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 MAX_QUERY_CHARS = 1000
 
 CANDIDATES = 100
+# Encoding is most of a question's cost; batch files and web users repeat
+# questions, and a cached vector costs 1.5 KB.
+QUERY_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,7 @@ class Searcher:
             [c.citation.year for c in index.chunks],
             weights,
         )
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # Sentence row → its chunk, for finding candidates by sentence.
         self._sentence_chunk = np.searchsorted(index.sentence_offsets, np.arange(len(index.sentence_vectors)), side="right") - 1
 
@@ -225,7 +230,7 @@ class Searcher:
         passages considered; an empty filter means all."""
         text = check_query(query)
         allowed = self._mask(editions, chapters)
-        qvec = self.encoder.encode_queries([text])[0]
+        qvec = self._encode_queries([text])[0]
         return self._search_encoded(text, qvec, k, mode=mode, allowed=allowed, id=id)
 
     def search_many(
@@ -247,11 +252,40 @@ class Searcher:
                 checked.append(e)
         allowed = self._mask(editions, chapters)
         good = [q for q in checked if isinstance(q, str)]
-        vecs = self.encoder.encode_queries(good) if good else np.zeros((0, self.encoder.dimension), np.float32)
+        vecs = self._encode_queries(good)
+        # One FAISS call for all questions: a flat index then scans the
+        # vectors once with a matrix product instead of once per question.
+        pre: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(good)
+        if good and allowed is None and mode != "bm25":
+            c = min(CANDIDATES, len(self.index.chunks))
+            _, dense_ids = self.index.dense.search(vecs, c)
+            sindex = self.index.sentence_index
+            if sindex is not None:
+                _, rows = sindex.search(vecs, min(3 * c, sindex.ntotal))
+                pre = [(d[d >= 0], r[r >= 0]) for d, r in zip(dense_ids, rows)]
         out: list[Response | IctqaError] = []
-        it = iter(vecs)
+        it = iter(zip(vecs, pre))
         for q in checked:
-            out.append(q if isinstance(q, IctqaError) else self._search_encoded(q, next(it), k, mode=mode, allowed=allowed))
+            if isinstance(q, IctqaError):
+                out.append(q)
+                continue
+            qvec, found = next(it)
+            out.append(self._search_encoded(q, qvec, k, mode=mode, allowed=allowed, found=found))
+        return out
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Question vectors, from the cache where the same text was asked before."""
+        cache = self._query_cache
+        missing = list(dict.fromkeys(t for t in texts if t not in cache))
+        if missing:
+            for t, v in zip(missing, self.encoder.encode_queries(missing)):
+                cache[t] = v
+        out = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i] = cache[t]
+            cache.move_to_end(t)
+        while len(cache) > QUERY_CACHE_SIZE:
+            cache.popitem(last=False)
         return out
 
     # -- internals ---------------------------------------------------------
@@ -265,6 +299,7 @@ class Searcher:
         mode: Mode,
         allowed: np.ndarray | None,
         id: str | None = None,
+        found: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Response:
         if mode not in MODES:
             raise IctqaError(f"unknown search mode {mode!r}", expected=" or ".join(MODES))
@@ -272,7 +307,7 @@ class Searcher:
         qwords = words(text)
         # BM25 over the whole index, once: it both proposes candidates and scores them.
         bm25 = self._bm25_all(qwords)
-        cand = self._candidates(qvec, bm25, allowed, mode)
+        cand = self._candidates(qvec, bm25, allowed, mode, found)
         if cand.size == 0:
             return Response(text, (), False, id=id, mode=mode, notices=self._notices(text))
         vectors = self.index.vectors
@@ -367,16 +402,28 @@ class Searcher:
             )
         return mask
 
-    def _candidates(self, qvec: np.ndarray, bm25: np.ndarray, allowed: np.ndarray | None, mode: Mode) -> np.ndarray:
+    def _candidates(
+        self,
+        qvec: np.ndarray,
+        bm25: np.ndarray,
+        allowed: np.ndarray | None,
+        mode: Mode,
+        found: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Passages worth scoring.  ``found``: FAISS results (passage ids,
+        sentence rows) already fetched for this question by :meth:`search_many`."""
         n = len(self.index.chunks)
         c = min(CANDIDATES, n)
         picked: list[np.ndarray] = []
         if mode != "bm25":
-            picked.append(self._dense_top(qvec, c, allowed))
-            # The passage whose one sentence answers can rank low as a whole
-            # (an English question against a long Japanese passage); its best
-            # sentences find it.
-            picked.append(self._sentence_top(qvec, c, allowed))
+            if found is not None:
+                picked += [found[0], self._sentence_chunk[found[1]][:c]]
+            else:
+                picked.append(self._dense_top(qvec, c, allowed))
+                # The passage whose one sentence answers can rank low as a
+                # whole (an English question against a long Japanese
+                # passage); its best sentences find it.
+                picked.append(self._sentence_top(qvec, c, allowed))
         if mode != "dense":
             scores = bm25 if allowed is None else np.where(allowed, bm25, -1.0)
             top = _top(scores, c)
