@@ -34,6 +34,7 @@ def main() -> int:
     p.add_argument("--holdout", type=Path, default=None, help="e.g. bench/data/out_of_scope_holdout.jsonl")
     p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--model", default=None, help="--model value for the build (default: ictqa's default)")
+    p.add_argument("--sentence-vectors", default="separate", choices=["separate", "pooled"], help="as ictqa build")
     args = p.parse_args()
 
     index = args.index
@@ -45,8 +46,10 @@ def main() -> int:
             paths += sorted(full.glob("r0?_20??.txt"))
             name = "seed+5"
         index = HERE / "out" / (f"index-{name}" + (f"-{args.model.replace('/', '_')}" if args.model else ""))
+        if args.sentence_vectors != "separate":
+            index = index.with_name(index.name + f"-{args.sentence_vectors}")
         t = time.perf_counter()
-        r = build_index(paths, index, load_encoder(args.model), progress=True)
+        r = build_index(paths, index, load_encoder(args.model), progress=True, sentence_vectors=args.sentence_vectors)
         print(f"index {index}: {r.documents} docs, {r.chunks} passages ({r.embedded} embedded) in {time.perf_counter() - t:.0f}s",
               file=sys.stderr)
     searcher = Searcher.open(index)
