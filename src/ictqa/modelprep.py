@@ -726,7 +726,7 @@ def prepare_default_model(cache_dir: Path | None = None, force: bool = False, so
         tmp.mkdir()
     except OSError as exc:
         raise _unwritable(target, exc) from exc
-    logger.info("preparing the default embedding model in %s (one-off, a few seconds)", target)
+    logger.info("preparing the default embedding model in %s (one-off, about half a minute)", target)
     try:
         _convert(bin_path, tmp, version)
         if not force and _is_current(target, bin_path, version):
@@ -768,5 +768,6 @@ def model_info(cache_dir: Path | None = None) -> dict[str, Any]:
         "prepared": bool(directory and bin_path and version and _is_current(directory, bin_path, version)),
         "dimension": (marker or {}).get("dimension", 384),
         "created": (marker or {}).get("created"),
+        "onnx": (marker or {}).get("onnx"),
     }
     return info
