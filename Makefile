@@ -38,5 +38,12 @@ test: setup browser
 test-fast: setup
 	$(PY) -m pytest -m "not slow and not browser"
 
+# Speed against naive peers (~30 min, needs ../shared), then scale to 10x.
+bench: setup
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) bench/speed.py
+	$(PY) bench/scale.py
+	$(PY) bench/speed.py --replot
+
 clean:
 	rm -rf $(VENV) index/CURRENT index/builds
