@@ -270,3 +270,25 @@ def test_hnsw_index_round_trips(monkeypatch, tmp_path):
     assert idx.manifest["faiss"] == {"passages": "IndexHNSWFlat", "sentences": "IndexHNSWFlat"}
     assert idx.dense.hnsw.efSearch >= store.HNSW_EF_SEARCH
     assert idx.sentence_index.ntotal == len(idx.sentence_vectors)
+
+
+def test_interchangeable_model_ids_keep_vectors(monkeypatch, tmp_path):
+    """An index made by the reference sentence-transformers path is kept, not
+    re-embedded, by a build with the ONNX fp32 default (same vectors); any
+    other change of model is a full rebuild."""
+    from ictqa import indexing
+    from ictqa.encoders import FakeEncoder
+
+    class Renamed(FakeEncoder):
+        def __init__(self, model_id: str) -> None:
+            super().__init__()
+            self.model_id = model_id
+
+    monkeypatch.setattr(indexing, "SAME_VECTORS", {"new-id": frozenset({"old-id"})})
+    first = build_index([SEED], tmp_path / "idx", Renamed("old-id"), progress=False)
+    assert first.embedded == first.chunks
+    upgraded = build_index([SEED], tmp_path / "idx", Renamed("new-id"), progress=False)
+    assert (upgraded.embedded, upgraded.kept, upgraded.full_rebuild_reason) == (0, first.chunks, None)
+    assert load_index(tmp_path / "idx").model_id == "new-id"
+    other = build_index([SEED], tmp_path / "idx", Renamed("third-id"), progress=False)
+    assert other.embedded == other.chunks and "model changed" in other.full_rebuild_reason

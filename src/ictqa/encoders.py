@@ -325,6 +325,10 @@ ONNX_FP32_MODEL = f"{DEFAULT_MODEL}+onnx-fp32"
 # (cosine 1.0000), while int8, twice as fast to build, lost 6 points of English
 # and 2 of Japanese recall@1 on the seed + five editions dev set.
 RECOMMENDED_MODEL = ONNX_FP32_MODEL
+# Model ids whose vectors are interchangeable (tested: cosine > 0.9999), so a
+# build may keep vectors an index made with the other: upgrading ictqa does
+# not re-embed an index built by the sentence-transformers path.
+SAME_VECTORS: dict[str, frozenset[str]] = {ONNX_FP32_MODEL: frozenset({DEFAULT_MODEL})}
 
 
 def load_encoder(model: str | None = None) -> Encoder:

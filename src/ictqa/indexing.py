@@ -23,7 +23,7 @@ import numpy as np
 from . import __version__
 from .chunks import Chunk, ChunkParams, chunk_document, text_hash
 from .documents import DocumentMeta
-from .encoders import Encoder
+from .encoders import SAME_VECTORS, Encoder
 from .errors import IctqaError
 from .lexical import batch_words, dictionary_info, sentence_spans
 from .store import FORMAT_VERSION, load_index, read_manifest, write_index
@@ -284,7 +284,7 @@ def _reusable_vectors(
     if manifest.get("format_version") != FORMAT_VERSION:
         return {}, {}, set(), f"the existing index has format version {manifest.get('format_version')!r}"
     old_model = manifest.get("model", {}).get("id")
-    if old_model != model_id:
+    if old_model != model_id and old_model not in SAME_VECTORS.get(model_id, ()):
         return {}, {}, set(), f"the model changed ({old_model} → {model_id})"
     if manifest.get("chunking") != dataclasses.asdict(params):
         return {}, {}, set(), f"the chunking parameters changed ({manifest.get('chunking')} → {dataclasses.asdict(params)})"
