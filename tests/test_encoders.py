@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from ictqa.encoders import RECOMMENDED_MODEL, Encoder, FakeEncoder, SentenceTransformerEncoder, load_encoder
+from ictqa.encoders import RECOMMENDED_MODEL, Encoder, FakeEncoder, load_encoder
 from ictqa.onnx_encoder import OnnxEncoder
 from ictqa.errors import IctqaError
 from ictqa.modelprep import DEFAULT_MODEL

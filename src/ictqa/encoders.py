@@ -81,7 +81,7 @@ class FakeEncoder:
         return v / norm
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        _check_texts(texts)
+        check_texts(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i, t in enumerate(texts):
             out[i] = self._one(t)
@@ -94,7 +94,8 @@ class FakeEncoder:
         return self._encode(texts)
 
 
-def _check_texts(texts: Sequence[str]) -> None:
+def check_texts(texts: Sequence[str]) -> None:
+    """Refuse what every encoder refuses: a bare str, or items that are not str."""
     if isinstance(texts, str):
         raise TypeError("pass a sequence of texts, not a single str")
     for t in texts:
@@ -201,7 +202,7 @@ class SentenceTransformerEncoder:
         return self._encode(texts, "document")
 
     def _encode(self, texts: Sequence[str], task: str) -> np.ndarray:
-        _check_texts(texts)
+        check_texts(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out

@@ -185,11 +185,11 @@ def index_chunks(
         todo = [c for h, c in unique.items() if h not in old_sentences]
         fresh_docs, fresh_sentences = _embed_with_sentences(encoder, todo, progress)
         vecs = previous | {c.content_hash: v for c, v in zip(todo, fresh_docs)}
-        rows = old_sentences | {c.content_hash: s for c, s in zip(todo, fresh_sentences)}
-        sentence_rows = [rows[h] for h in chunk_hashes]
+        by_chunk = old_sentences | {c.content_hash: s for c, s in zip(todo, fresh_sentences)}
+        sentence_rows = [by_chunk[h] for h in chunk_hashes]
         bg_todo = [t for t in background if text_hash(t) not in vecs]
         vecs |= {text_hash(t): v for t, v in zip(bg_todo, _embed(encoder, bg_todo, progress=False))}
-        sentence_vectors = np.concatenate(sentence_rows).astype(np.float32) if sentence_rows else np.zeros((0, encoder.dimension), np.float32)
+        sentence_vectors = _stack([row for block in sentence_rows for row in block], encoder.dimension)
         sentence_counts = [len(r) for r in sentence_rows]
     else:
         sentence_texts = [c.sentences for c in chunks]
@@ -204,7 +204,7 @@ def index_chunks(
     vectors = _stack([vecs[h] for h in chunk_hashes], encoder.dimension)
     sentence_offsets = np.cumsum([0] + sentence_counts, dtype=np.int64)
     background_vectors = _stack([vecs[text_hash(t)] for t in background], encoder.dimension)
-    manifest = {**manifest, "background": [text_hash(t) for t in background], "sentence_vectors": POOLED if pooled else SEPARATE}
+    manifest = {**manifest, "background": [text_hash(t) for t in background]}
     token_lists = batch_words([c.embed_text for c in chunks])
     write_index(index_dir, manifest, chunks, vectors, sentence_vectors, sentence_offsets, token_lists, background_vectors)
     kept = sum(1 for h in chunk_hashes if h in (old_sentences if pooled else previous))

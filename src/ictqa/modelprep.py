@@ -39,7 +39,6 @@ from typing import Any
 import numpy as np
 
 from ictqa.errors import IctqaError
-from ictqa.onnx_encoder import onnx_files_present
 
 logger = logging.getLogger(__name__)
 
@@ -623,6 +622,8 @@ def _read_marker(model_dir: Path) -> dict[str, Any] | None:
 def _is_current(model_dir: Path, bin_path: Path, version: str) -> bool:
     """Complete (marker present) and made from this very image.  Size and
     version are compared instead of re-hashing 70 MB on every start."""
+    from ictqa.onnx_encoder import onnx_files_present
+
     m = _read_marker(model_dir)
     try:
         size = bin_path.stat().st_size

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -253,16 +253,11 @@ class Searcher:
         allowed = self._mask(editions, chapters)
         good = [q for q in checked if isinstance(q, str)]
         vecs = self._encode_queries(good)
-        # One FAISS call for all questions: a flat index then scans the
-        # vectors once with a matrix product instead of once per question.
-        pre: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(good)
-        if good and allowed is None and mode != "bm25":
-            c = min(CANDIDATES, len(self.index.chunks))
-            _, dense_ids = self.index.dense.search(vecs, c)
-            sindex = self.index.sentence_index
-            if sindex is not None:
-                _, rows = sindex.search(vecs, min(3 * c, sindex.ntotal))
-                pre = [(d[d >= 0], r[r >= 0]) for d, r in zip(dense_ids, rows)]
+        pre: list[list[np.ndarray] | None] = [None] * len(good)
+        if good and allowed is None and mode != "bm25" and self.index.sentence_index is not None:
+            # One FAISS call for all questions: a flat index then scans the
+            # vectors once with a matrix product instead of once per question.
+            pre = [list(p) for p in zip(self._dense_top(vecs), self._sentence_top(vecs))]
         out: list[Response | IctqaError] = []
         it = iter(zip(vecs, pre))
         for q in checked:
@@ -299,7 +294,7 @@ class Searcher:
         mode: Mode,
         allowed: np.ndarray | None,
         id: str | None = None,
-        found: tuple[np.ndarray, np.ndarray] | None = None,
+        found: list[np.ndarray] | None = None,
     ) -> Response:
         if mode not in MODES:
             raise IctqaError(f"unknown search mode {mode!r}", expected=" or ".join(MODES))
@@ -408,22 +403,18 @@ class Searcher:
         bm25: np.ndarray,
         allowed: np.ndarray | None,
         mode: Mode,
-        found: tuple[np.ndarray, np.ndarray] | None = None,
+        found: list[np.ndarray] | None = None,
     ) -> np.ndarray:
-        """Passages worth scoring.  ``found``: FAISS results (passage ids,
-        sentence rows) already fetched for this question by :meth:`search_many`."""
-        n = len(self.index.chunks)
-        c = min(CANDIDATES, n)
+        """Passages worth scoring.  ``found``: the dense and sentence
+        candidates :meth:`search_many` already fetched for this question."""
+        c = min(CANDIDATES, len(self.index.chunks))
         picked: list[np.ndarray] = []
         if mode != "bm25":
-            if found is not None:
-                picked += [found[0], self._sentence_chunk[found[1]][:c]]
-            else:
-                picked.append(self._dense_top(qvec, c, allowed))
-                # The passage whose one sentence answers can rank low as a
-                # whole (an English question against a long Japanese
-                # passage); its best sentences find it.
-                picked.append(self._sentence_top(qvec, c, allowed))
+            # The passage whose one sentence answers can rank low as a whole
+            # (an English question against a long Japanese passage); its best
+            # sentences find it.
+            q = qvec.reshape(1, -1)
+            picked += found if found is not None else [self._dense_top(q, allowed)[0], self._sentence_top(q, allowed)[0]]
         if mode != "dense":
             scores = bm25 if allowed is None else np.where(allowed, bm25, -1.0)
             top = _top(scores, c)
@@ -432,24 +423,30 @@ class Searcher:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate(picked)).astype(np.int64)
 
-    def _dense_top(self, qvec: np.ndarray, c: int, allowed: np.ndarray | None) -> np.ndarray:
-        if allowed is None:
-            _, ids = self.index.dense.search(qvec.reshape(1, -1).astype(np.float32), c)
-            return ids[0][ids[0] >= 0]
-        # A filter can leave too few of an approximate top-c: scan the subset.
-        sub = np.flatnonzero(allowed)
-        return sub[_top(np.asarray(self.index.vectors[sub]) @ qvec, c)]
+    def _dense_top(self, qvecs: np.ndarray, allowed: np.ndarray | None = None) -> list[np.ndarray]:
+        """Per question, the passages closest to it (up to CANDIDATES)."""
+        c = min(CANDIDATES, len(self.index.chunks))
+        return self._nearest(self.index.dense, self.index.vectors, qvecs, c, allowed)
 
-    def _sentence_top(self, qvec: np.ndarray, c: int, allowed: np.ndarray | None) -> np.ndarray:
-        """Chunks of the best-matching sentences, up to ``c`` of them."""
-        sindex = self.index.sentence_index
-        if allowed is None and sindex is not None:
-            _, rows = sindex.search(qvec.reshape(1, -1).astype(np.float32), min(3 * c, sindex.ntotal))
-            rows = rows[0][rows[0] >= 0]
-        else:
-            rows = np.flatnonzero(allowed[self._sentence_chunk]) if allowed is not None else np.arange(len(self._sentence_chunk))
-            rows = rows[_top(np.asarray(self.index.sentence_vectors[rows]) @ qvec, 3 * c)]
-        return self._sentence_chunk[rows][:c]
+    def _sentence_top(self, qvecs: np.ndarray, allowed: np.ndarray | None = None) -> list[np.ndarray]:
+        """Per question, the passages of its best-matching sentences (up to
+        CANDIDATES, from the best 3 × CANDIDATES sentences)."""
+        c = min(CANDIDATES, len(self.index.chunks))
+        rows_allowed = allowed[self._sentence_chunk] if allowed is not None else None
+        found = self._nearest(self.index.sentence_index, self.index.sentence_vectors, qvecs, 3 * c, rows_allowed)
+        return [self._sentence_chunk[rows][:c] for rows in found]
+
+    @staticmethod
+    def _nearest(index: Any, vectors: np.ndarray, qvecs: np.ndarray, k: int, allowed: np.ndarray | None) -> list[np.ndarray]:
+        """Row ids of the ``k`` vectors closest to each question, best first."""
+        if allowed is None and index is not None:
+            _, ids = index.search(np.ascontiguousarray(qvecs, dtype=np.float32), min(k, index.ntotal))
+            return [row[row >= 0] for row in ids]
+        # A filter can leave too few of an approximate top-k, and indexes made
+        # before sentences.faiss have none: scan the (allowed) rows exactly.
+        sub = np.flatnonzero(allowed) if allowed is not None else np.arange(len(vectors))
+        sims = np.asarray(vectors[sub]) @ qvecs.T
+        return [sub[_top(sims[:, j], k)] for j in range(len(qvecs))]
 
     def _bm25_all(self, qwords: list[str]) -> np.ndarray:
         n = len(self.index.chunks)
