@@ -39,3 +39,14 @@ def test_unanswerable_banner_and_notices():
 
 def test_error_is_escaped():
     assert "<script>" not in render_error(EVIL)
+
+
+def test_translated_terms_are_listed_and_escaped():
+    from ictqa.glossary import Term
+
+    terms = (Term("submarine cable", (("海底ケーブル", ("海底", "ケーブル")),)), Term("<b>x", (("<i>", ()),)))
+    page = render_response(Response("q", (make_result("x"),), True, translated=terms))
+    assert "submarine cable → 海底ケーブル" in page
+    assert "<b>" not in page and "<i>" not in page and "&lt;b&gt;x → &lt;i&gt;" in page
+    # Nothing to show for a question that was not translated.
+    assert "Also searched as" not in render_response(Response("q", (make_result("x"),), True))

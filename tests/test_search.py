@@ -133,3 +133,53 @@ def test_search_many_ranks_exactly_as_search(searcher):
         assert [r.score for r in got.results] == pytest.approx([r.score for r in one.results], abs=1e-6)
         assert got.answerable == one.answerable
     assert len(fresh._query_cache) == 3  # the repeated question was encoded once
+
+
+# -- English questions: terms translated through the JMdict glossary ---------------
+
+
+def test_english_terms_are_translated_and_reported(searcher):
+    r = searcher.search("Which submarine cable projects does the ministry support?", k=3)
+    terms = {t.english: t.japanese for t in r.translated}
+    assert "海底ケーブル" in terms["submarine cable"]
+    out = r.to_json()["translated_terms"]
+    assert {"english": "submarine cable", "japanese": list(terms["submarine cable"])} in out
+    # Japanese questions are searched with their own words only.
+    assert searcher.search("海底ケーブルの支援").to_json()["translated_terms"] == []
+
+
+def test_translated_terms_alone_rank_the_passages_that_hold_them(searcher):
+    only = FusionWeights(passage=0.0, sentence=0.0, lexical=0.0, footnote=0.0, untitled=0.0, recency=0.0, translated=1.0)
+    s = Searcher(searcher.index, searcher.encoder, weights=only)
+    r = s.search("telemedicine by smartphone", k=3)
+    # Both terms beat one term; one term beats none.
+    assert "遠隔医療" in r.results[0].chunk.text and "スマートフォン" in r.results[0].chunk.text
+    # A spelling counts only where all its words occur (in the passage or its
+    # heading): 遠隔 or 医療 alone is not enough.
+    scores = s._translated("telemedicine")[0]
+    assert scores is not None
+    for c, v in zip(s.chunks, scores):
+        assert (v > 0) == ("遠隔" in c.embed_text and "医療" in c.embed_text), c.id
+
+
+def test_translation_is_off_without_weight_or_glossary(searcher):
+    from dataclasses import replace
+
+    q = "Which submarine cable projects does the ministry support?"
+    off = Searcher(searcher.index, searcher.encoder, weights=FusionWeights(translated=0.0))
+    assert off.search(q).translated == ()
+    # An index built before glossary.tsv existed still answers, untranslated.
+    old = Searcher(replace(searcher.index, glossary_path=None), searcher.encoder)
+    r = old.search(q)
+    assert r.results and r.translated == ()
+
+
+def test_fusion_adds_translated_terms_on_a_hand_made_example():
+    # A is the dense winner; B holds the Japanese words of the English question.
+    passage = np.array([0.86, 0.84])
+    sentence = np.array([0.86, 0.85])
+    bm25 = np.zeros(2)
+    translated = np.array([0.0, 12.0])
+    assert int(np.argmax(fuse(passage, sentence, bm25, 0.0, FusionWeights(), translated=translated))) == 1
+    assert int(np.argmax(fuse(passage, sentence, bm25, 0.0, FusionWeights(translated=0.0), translated=translated))) == 0
+    assert int(np.argmax(fuse(passage, sentence, bm25, 0.0, FusionWeights()))) == 0

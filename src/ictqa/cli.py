@@ -322,6 +322,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"model: {model.get('id')} (dimension {model.get('dimension')})")
     counts = manifest.get("counts", {})
     print(f"documents: {counts.get('documents')}  passages: {counts.get('chunks')}")
+    glossary = manifest.get("glossary")
+    if glossary:
+        print(f"English→Japanese terms: {glossary['glosses']:,} glosses this index can use, from {glossary['source'].split(';')[0]}")
+    else:
+        print("English→Japanese terms: none (built before ictqa had them; `ictqa build` adds them without re-embedding)")
     for d in manifest.get("documents", []):
         print(f"  {d['document']}: {d.get('edition') or 'edition unknown'}, {d.get('language')}, "
               f"{d.get('sections')} sections, {d.get('chunks')} passages, {d.get('encoding')}, sha256 {d['sha256'][:12]}…")
@@ -381,6 +386,9 @@ def _print_response(response, out: TextIO) -> None:
         print("(The indexed white papers do not seem to answer this; the nearest passages follow.)", file=out)
     for note in response.notices:
         print(f"note: {note}", file=out)
+    if response.translated:
+        terms = "; ".join(f"{t.english} → {'・'.join(t.japanese[:4])}" for t in response.translated)
+        print(f"also searched as: {terms}", file=out)
     for r in response.results:
         c = r.chunk.citation
         print(f"[{r.rank}] {r.score:.3f}  {c.label}", file=out)

@@ -26,6 +26,7 @@ from .documents import DocumentMeta
 from .encoders import SAME_VECTORS, Encoder
 from .errors import IctqaError
 from .lexical import batch_words, dictionary_info, sentence_spans
+from .glossary import read_table, restrict, table_source
 from .store import FORMAT_VERSION, load_index, read_manifest, write_index
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,9 @@ def index_chunks(
     background_vectors = _stack([vecs[text_hash(t)] for t in background], encoder.dimension)
     manifest = {**manifest, "background": [text_hash(t) for t in background]}
     token_lists = batch_words([c.embed_text for c in chunks])
-    write_index(index_dir, manifest, chunks, vectors, sentence_vectors, sentence_offsets, token_lists, background_vectors)
+    glossary = restrict(read_table(), {w for ts in token_lists for w in ts})
+    manifest["glossary"] = {"source": table_source(), "glosses": len(glossary), "file": "glossary.tsv"}
+    write_index(index_dir, manifest, chunks, vectors, sentence_vectors, sentence_offsets, token_lists, background_vectors, glossary, table_source())
     kept = sum(1 for h in chunk_hashes if h in (old_sentences if pooled else previous))
     return len(chunks) - kept, kept, len(old_chunks - set(chunk_hashes)), reason
 

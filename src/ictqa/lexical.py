@@ -21,7 +21,7 @@ _STOP_POS1 = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号
 
 # English function words: an English question shares nothing with Japanese text
 # but its acronyms and names (DFFT, ITU-T, Open RAN), so these must not count.
-_EN_STOPWORDS = frozenset(
+EN_STOPWORDS = frozenset(
     """a an and are as at be been being by can could did do does for from had has have
     how i in into is it its me my of on or our that the their them there these they this
     to was we were what when where which who whom why will with would you your about
@@ -89,7 +89,7 @@ def words(text: str) -> list[str]:
         pos1 = word.feature.pos1
         if pos1 in _STOP_POS1 and not _LATIN_WORD_RE.fullmatch(surface):
             continue
-        if surface in _EN_STOPWORDS:
+        if surface in EN_STOPWORDS:
             continue
         out.append(surface)
     return _rejoin_latin(norm, out)
@@ -103,7 +103,7 @@ def _rejoin_latin(norm: str, tokens: list[str]) -> list[str]:
     extra = [
         m.group(0)
         for m in _LATIN_WORD_RE.finditer(norm)
-        if m.group(0) not in _EN_STOPWORDS and m.group(0) not in tokens and len(m.group(0)) > 1
+        if m.group(0) not in EN_STOPWORDS and m.group(0) not in tokens and len(m.group(0)) > 1
     ]
     return tokens + extra
 

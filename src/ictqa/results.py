@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .chunks import Chunk
+from .glossary import Term
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Response:
     id: str | None = None
     mode: str = "hybrid"
     notices: tuple[str, ...] = field(default_factory=tuple)
+    # English questions: the terms translated to Japanese and searched as well.
+    translated: tuple[Term, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,5 +66,6 @@ class Response:
             "answerable": self.answerable,
             "mode": self.mode,
             "notices": list(self.notices),
+            "translated_terms": [{"english": t.english, "japanese": list(t.japanese)} for t in self.translated],
             "results": [r.to_json() for r in self.results],
         }

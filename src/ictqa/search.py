@@ -30,6 +30,7 @@ import numpy as np
 from .chunks import Chunk
 from .encoders import Encoder
 from .errors import IctqaError
+from .glossary import Term, translate
 from .lexical import guess_lang, normalize, sentence_spans, words
 from .results import Highlight, Response, Result
 from .store import StoredIndex, load_index
@@ -68,6 +69,9 @@ class FusionWeights:
     passage: float = 1.0
     sentence: float = 1.0
     lexical: float = 0.1
+    # BM25 of an English question's terms translated through JMdict
+    # (glossary.py), scaled like ``lexical``; 0 turns translation off.
+    translated: float = 0.1
     footnote: float = 0.1
     untitled: float = 0.03
     recency: float = 0.06
@@ -133,15 +137,24 @@ def fuse(
     coverage: float,
     weights: FusionWeights = FusionWeights(),
     prior: np.ndarray | float = 0.0,
+    translated: np.ndarray | None = None,
 ) -> np.ndarray:
     """Hybrid score of candidates (pure).  ``lexical`` is raw BM25, scaled by
     its maximum over the candidates so that its weight means the same whatever
     the question's length; ``coverage`` in [0, 1] is the share of the
     question's words found in the index; ``prior`` is each candidate's
-    question-independent adjustment (:meth:`Searcher.priors`)."""
-    top = float(lexical.max()) if lexical.size else 0.0
-    lex = lexical / top if top > 0 else np.zeros_like(lexical)
-    return weights.passage * passage + weights.sentence * sentence + weights.lexical * coverage**2 * lex + prior
+    question-independent adjustment (:meth:`Searcher.priors`); ``translated``
+    is the BM25 of an English question's Japanese translations, scaled like
+    ``lexical``."""
+    score = weights.passage * passage + weights.sentence * sentence + weights.lexical * coverage**2 * _scaled(lexical) + prior
+    if translated is not None:
+        score = score + weights.translated * _scaled(translated)
+    return score
+
+
+def _scaled(x: np.ndarray) -> np.ndarray:
+    top = float(x.max()) if x.size else 0.0
+    return x / top if top > 0 else np.zeros_like(x)
 
 
 def priors(kinds: Sequence[str], untitled: Sequence[bool], years: Sequence[int | None], weights: FusionWeights) -> np.ndarray:
@@ -302,7 +315,8 @@ class Searcher:
         qwords = words(text)
         # BM25 over the whole index, once: it both proposes candidates and scores them.
         bm25 = self._bm25_all(qwords)
-        cand = self._candidates(qvec, bm25, allowed, mode, found)
+        translated, terms = self._translated(text) if mode == "hybrid" else (None, ())
+        cand = self._candidates(qvec, bm25 if translated is None else bm25 + translated, allowed, mode, found)
         if cand.size == 0:
             return Response(text, (), False, id=id, mode=mode, notices=self._notices(text))
         vectors = self.index.vectors
@@ -315,7 +329,9 @@ class Searcher:
         elif mode == "bm25":
             score = lexical
         else:
-            score = fuse(passage, sentence, lexical, cov, self.weights, self._prior[cand])
+            score = fuse(
+                passage, sentence, lexical, cov, self.weights, self._prior[cand], None if translated is None else translated[cand]
+            )
         order = np.argsort(-score, kind="stable")[:k]
         lex_top = float(lexical.max()) if lexical.size else 0.0
         results = []
@@ -332,7 +348,53 @@ class Searcher:
                 )
             )
         answerable = self.abstention.answerable(text, float(passage.max()), self._background_top(qvec))
-        return Response(text, tuple(results), answerable, id=id, mode=mode, notices=self._notices(text))
+        return Response(text, tuple(results), answerable, id=id, mode=mode, notices=self._notices(text), translated=terms)
+
+    def _translated(self, text: str) -> tuple[np.ndarray | None, tuple[Term, ...]]:
+        """BM25 of the Japanese spellings of an English question's terms (see
+        glossary.py), and the terms that matched a passage.
+
+        A term scores a passage by its best spelling (one right translation is
+        enough; adding them up would favour a term with many spellings), and a
+        spelling counts only where all its words occur (海底 + ケーブル, not
+        either alone).  Terms add up."""
+        table = self.index.glossary
+        if not table or self.weights.translated <= 0 or guess_lang(text) != "en":
+            return None, ()
+        n = len(self.index.chunks)
+        total = np.zeros(n, dtype=np.float32)
+        per_word: dict[str, np.ndarray | None] = {}
+        matched: list[Term] = []
+        for term in translate(text, table):
+            best = np.zeros(n, dtype=np.float32)
+            hits = []
+            for spelling in term.spellings:
+                score = self._all_words_bm25(spelling[1], per_word)
+                if score is not None:
+                    best = np.maximum(best, score)
+                    hits.append(spelling)
+            if hits:
+                total += best
+                matched.append(Term(term.english, tuple(hits)))
+        return (total, tuple(matched)) if matched else (None, ())
+
+    def _all_words_bm25(self, ws: Sequence[str], cache: dict[str, np.ndarray | None]) -> np.ndarray | None:
+        """Summed BM25 of ``ws`` in the passages that hold every one of them;
+        None if none does."""
+        vocab = self.index.bm25.vocab_dict
+        scores = []
+        for w in ws:
+            if w not in cache:
+                wid = vocab.get(w)
+                cache[w] = None if wid is None else np.asarray(self.index.bm25.get_scores_from_ids([wid]), np.float32)[: len(self.index.chunks)]
+            if cache[w] is None:
+                return None
+            scores.append(cache[w])
+        total = np.sum(scores, axis=0)
+        both = np.logical_and.reduce([s > 0 for s in scores])
+        if not both.any():
+            return None
+        return np.where(both, total, 0.0).astype(np.float32)
 
     def _background_top(self, qvec: np.ndarray) -> float | None:
         bg = self.index.background_vectors

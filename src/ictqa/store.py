@@ -14,6 +14,8 @@ Layout of an index directory::
         dense.faiss           FAISS index over vectors.npy (flat or HNSW, by size)
         sentences.faiss       FAISS index over sentence_vectors.npy (same rule)
         bm25/                 bm25s index (.npy + JSON)
+        glossary.tsv          English gloss → the Japanese spellings (and their words)
+                              this index holds, from JMdict (see glossary.py)
 
 A build writes a new ``builds/<name>`` and only then replaces ``CURRENT`` with
 ``os.replace``, which is atomic: a reader sees the old build or the new one,
@@ -29,8 +31,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,7 @@ import numpy as np
 
 from .chunks import Chunk
 from .errors import IctqaError
+from .glossary import load_table, write_table
 from .lexical import BM25_PARAMS
 
 log = logging.getLogger(__name__)
@@ -68,6 +72,21 @@ class StoredIndex:
     sentence_offsets: np.ndarray  # (n + 1,) int64
     background_vectors: np.ndarray | None = None  # (b, dim) float32
     sentence_index: Any = None  # faiss.Index over sentence_vectors (None in indexes made before it existed)
+    glossary_path: Path | None = None  # None in indexes made before it existed
+
+    @cached_property
+    def glossary(self) -> dict[str, list[tuple[str, tuple[str, ...]]]] | None:
+        """English gloss → Japanese spellings, read on first use: only English
+        questions need it, and a Japanese question should not wait for it."""
+        if self.glossary_path is None:
+            return None
+        try:
+            return load_table(self.glossary_path)
+        except (OSError, UnicodeDecodeError) as e:
+            raise IctqaError(
+                f"the index's glossary {self.glossary_path} is unreadable ({e})",
+                fix=f"rebuild the index: ictqa build --index {self.path.parent.parent}",
+            ) from e
 
     @property
     def model_id(self) -> str:
@@ -150,6 +169,7 @@ def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
         sent_path = build / "sentences.faiss"
         sentence_index = _read_faiss(sent_path) if sent_path.exists() else None
         bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=True, load_vocab=True)
+        glossary_path = build / "glossary.tsv"
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise IctqaError(
             f"the index at {index_dir} is damaged ({type(e).__name__}: {e})",
@@ -170,7 +190,10 @@ def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
             f"{sentence_index.ntotal} in sentences.faiss",
             fix=f"rebuild it: ictqa build --index {index_dir}",
         )
-    return StoredIndex(build, manifest, chunks, vectors, dense, bm25, sentence_vectors, sentence_offsets, background, sentence_index)
+    return StoredIndex(
+        build, manifest, chunks, vectors, dense, bm25, sentence_vectors, sentence_offsets, background, sentence_index,
+        glossary_path if glossary_path.exists() else None,
+    )
 
 
 def vector_index(vectors: np.ndarray) -> Any:
@@ -211,6 +234,8 @@ def write_index(
     sentence_offsets: np.ndarray,
     token_lists: Sequence[list[str]],
     background_vectors: np.ndarray | None = None,
+    glossary: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
+    glossary_source: str = "",
 ) -> Path:
     """Write a complete build beside the current one, then swap it in."""
     bm25s = _bm25s()
@@ -244,6 +269,8 @@ def write_index(
         # An index with no text still needs a loadable lexical part.
         bm25.index([t or [""] for t in token_lists] or [[""]], show_progress=False)
         bm25.save(str(tmp / "bm25"), show_progress=False)
+        if glossary is not None:
+            write_table(glossary, tmp / "glossary.tsv", glossary_source)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         _fsync_dir(tmp)
         name = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{tmp.name[len(_TMP_PREFIX):]}"

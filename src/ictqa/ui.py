@@ -25,6 +25,7 @@ from typing import Any
 
 from .batchio import MAX_BATCH_BYTES, SUFFIXES, read_questions, responses_to_csv, responses_to_jsonl
 from .errors import IctqaError
+from .glossary import Term
 from .results import Response, Result
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ CSS = """
 .ictqa-warn {background: #fff8c5; border: 1px solid #d4a72c;}
 .ictqa-error {background: #ffebe9; border: 1px solid #cf222e;}
 .ictqa-note {background: #ddf4ff; border: 1px solid #54aeff;}
+.ictqa-terms {color: #57606a; font-size: 0.85em; margin: 6px 0;}
 """
 
 # Copy button of a card.  The clipboard API needs a secure context
@@ -135,8 +137,19 @@ def render_response(response: Response) -> str:
         parts.append(_banner("warn", NOT_ANSWERED))
     if not response.results:
         parts.append(_banner("warn", "該当する箇所がありません。絞り込みを外してみてください / No passages found; try without the filters."))
+    if response.translated and response.results:
+        parts.append(render_terms(response.translated))
     parts.extend(render_result(r) for r in response.results)
     return "\n".join(parts)
+
+
+def render_terms(terms: Sequence[Term], shown: int = 4) -> str:
+    """The Japanese words an English question was also searched with, so a
+    reader can see why a passage came up (and search them directly)."""
+    items = "; ".join(
+        f"{html.escape(t.english)} → {html.escape('・'.join(t.japanese[:shown]))}{' …' if len(t.japanese) > shown else ''}" for t in terms
+    )
+    return f'<div class="ictqa-terms">日本語でも検索 / Also searched as: {items}</div>'
 
 
 # -- the state behind the form ------------------------------------------------

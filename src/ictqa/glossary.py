@@ -1,0 +1,182 @@
+"""English questions → the Japanese words they stand for, from JMdict.
+
+Why: e5 carries an English question to Japanese text only as a whole, and on
+the dev set the passage that answers often sat at rank 2–9 behind passages
+on the same topic (issue #4).  What tells them apart is the question's
+content terms, and BM25 can only use them in Japanese: "submarine cable" →
+海底ケーブル, "telemedicine" → 遠隔医療, "multilateral framework" → 多国間 +
+枠組み.  JMdict's glosses give those translations without a translation model
+(there is none offline).  A gloss has many spellings, most of them wrong for
+the question ("platform" → 演台, 乗降場, プラットフォーム); keeping only the
+spellings the index holds, requiring all words of a spelling in one passage,
+and letting BM25's idf weigh them removes most of the noise, and the fused
+score gives this signal a small weight (``FusionWeights.translated``).
+
+The shipped table ``data/glossary_en_ja.tsv.gz`` is derived from JMdict
+(© EDRDG, CC BY-SA 4.0) by ``tools/make_glossary.py``.  An index keeps the
+part whose words it holds (``glossary.tsv``, written at build time), so a
+search never reads the whole table.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import re
+from collections.abc import Container, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .lexical import EN_STOPWORDS
+
+GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary_en_ja.tsv.gz"
+MAX_GLOSS_WORDS = 4
+
+# Spelling = (as JMdict writes it, its words as lexical.words splits them).
+Spelling = tuple[str, tuple[str, ...]]
+Table = Mapping[str, Sequence[Spelling]]
+
+_PAREN_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_ARTICLE_RE = re.compile(r"^(?:to|a|an|the) ")
+_NON_WORD_RE = re.compile(r"[^a-z0-9\-' ]+")
+_QUESTION_WORD_RE = re.compile(r"[a-z0-9][a-z0-9\-']*")
+
+# British spellings a question may use where JMdict's gloss is American (or
+# the other way round): both are tried.
+_SPELLING_SWAPS = (("isation", "ization"), ("ise", "ize"), ("programme", "program"), ("centre", "center"), ("our", "or"))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One unit of an English question and the Japanese spellings searched for it."""
+
+    english: str
+    spellings: tuple[Spelling, ...]
+
+    @property
+    def japanese(self) -> tuple[str, ...]:
+        return tuple(s for s, _ in self.spellings)
+
+
+def normalize_gloss(text: str) -> str:
+    """A JMdict gloss or a span of a question, in the form they are matched in:
+    lower case, without parenthesised notes ("(esp.) …"), a leading "to "
+    (verbs) or article, or punctuation."""
+    text = _PAREN_RE.sub(" ", text.lower())
+    text = _NON_WORD_RE.sub(" ", text)
+    text = " ".join(text.split())
+    return _ARTICLE_RE.sub("", text)
+
+
+def _variants(word: str) -> list[str]:
+    """The word and the base forms it may stand for (plural, past, -ing,
+    possessive, British spelling).  Crude on purpose: a wrong base form finds
+    no gloss, or a gloss whose spellings the index does not hold."""
+    out = [word]
+    if word.endswith("'s"):
+        out.append(word[:-2])
+    if len(word) > 4:
+        if word.endswith("ies"):
+            out.append(word[:-3] + "y")
+        elif word.endswith(("ses", "xes", "ches", "shes")):
+            out.append(word[:-2])
+        elif word.endswith("s") and not word.endswith("ss"):
+            out.append(word[:-1])
+        if word.endswith("ed"):
+            out += [word[:-2], word[:-1]]
+        if word.endswith("ing"):
+            out += [word[:-3], word[:-3] + "e"]
+    for brit, amer in _SPELLING_SWAPS:
+        for w in list(out):
+            if brit in w:
+                out.append(w.replace(brit, amer))
+    return list(dict.fromkeys(out))
+
+
+def question_words(question: str) -> list[str]:
+    return _QUESTION_WORD_RE.findall(normalize_gloss(question))
+
+
+def translate(question: str, table: Table, max_words: int = MAX_GLOSS_WORDS) -> list[Term]:
+    """The question's terms found in ``table``, left to right, longest first:
+    "submarine cable" is one term, not "submarine" and "cable" (pure).
+
+    A span made only of function words is skipped ("as of", "by the" are
+    glosses too), and so are numbers: the question's own words already find
+    those through BM25."""
+    toks = question_words(question)
+    terms: list[Term] = []
+    i = 0
+    while i < len(toks):
+        found: tuple[str, int] | None = None
+        for n in range(min(max_words, len(toks) - i), 0, -1):
+            span = toks[i : i + n]
+            if all(t in EN_STOPWORDS or t.isdigit() for t in span):
+                continue
+            for combo in itertools.product(*(_variants(t) for t in span)):
+                gloss = " ".join(combo)
+                if table.get(gloss):
+                    found = (gloss, n)
+                    break
+            if found:
+                break
+        if found is None:
+            i += 1
+            continue
+        gloss, n = found
+        terms.append(Term(gloss, tuple(table[gloss])))
+        i += n
+    return terms
+
+
+# The table's text form, shipped (gzipped) and in an index: a "#" line naming
+# the source, then one gloss a line, tab, and its spellings, each
+# "spelling|its words" (海底ケーブル|海底 ケーブル).  Plain text rather than JSON
+# because it parses three times faster, and an English question waits for it.
+
+
+def _open(path: Path):
+    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
+
+
+def read_table(path: Path = GLOSSARY_PATH) -> Iterator[tuple[str, list[Spelling]]]:
+    """(gloss, spellings) rows of a table file (the shipped one by default)."""
+    with _open(Path(path)) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            gloss, *cells = line.rstrip("\n").split("\t")
+            spellings = []
+            for cell in cells:
+                surface, _, split = cell.partition("|")
+                spellings.append((surface, tuple(split.split())))
+            yield gloss, spellings
+
+
+def load_table(path: Path) -> dict[str, list[Spelling]]:
+    return dict(read_table(path))
+
+
+def table_source(path: Path = GLOSSARY_PATH) -> str:
+    """A table file's first line: which JMdict it came from."""
+    with _open(Path(path)) as f:
+        return f.readline().lstrip("# ").strip()
+
+
+def write_table(table: Table, path: Path, source: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"# {source}\n")
+        for gloss, spellings in table.items():
+            f.write(gloss + "\t" + "\t".join(f"{s}|{' '.join(ws)}" for s, ws in spellings) + "\n")
+
+
+def restrict(rows: Iterator[tuple[str, list[Spelling]]] | Table, vocabulary: Container[str]) -> dict[str, list[Spelling]]:
+    """The part of the table an index can use: spellings all of whose words
+    occur in it (pure).  On the six-document corpus this keeps about a tenth."""
+    items = rows.items() if isinstance(rows, Mapping) else rows
+    out: dict[str, list[Spelling]] = {}
+    for gloss, spellings in items:
+        kept = [(s, tuple(ws)) for s, ws in spellings if ws and all(w in vocabulary for w in ws)]
+        if kept:
+            out[gloss] = kept
+    return out

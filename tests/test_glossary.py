@@ -1,0 +1,150 @@
+"""English → Japanese term lookup (glossary.py) and the table shipped with ictqa.
+
+The shipped rows are pinned: JMdict 1.08 as jamdict-data 1.5 packs it, split
+into words by unidic-lite 1.0.8 (the version pyproject.toml pins)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from ictqa.glossary import (
+    GLOSSARY_PATH,
+    _variants,
+    load_table,
+    normalize_gloss,
+    read_table,
+    restrict,
+    table_source,
+    translate,
+    write_table,
+)
+from ictqa.lexical import normalize, words
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("submarine cable", "submarine cable"),
+        ("to tackle (a problem)", "tackle"),
+        ("the Internet", "internet"),
+        ("Wi-Fi", "wi-fi"),
+        ("(esp.) overseas expansion", "overseas expansion"),
+        ("Japan's policy!", "japan's policy"),
+        ("   ", ""),
+    ],
+)
+def test_normalize_gloss(raw, expected):
+    assert normalize_gloss(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "word, base",
+    [
+        ("members", "member"),
+        ("policies", "policy"),
+        ("standardisation", "standardization"),
+        ("programmes", "program"),
+        ("launched", "launch"),
+        ("hosting", "host"),
+        ("japan's", "japan"),
+        ("approved", "approve"),
+    ],
+)
+def test_variants_reach_the_base_form(word, base):
+    assert base in _variants(word)
+
+
+def test_short_words_are_not_stemmed():
+    # "has" → "ha" found a JMdict gloss (はあ) in an early version.
+    assert _variants("has") == ["has"]
+    assert _variants("bus") == ["bus"]
+
+
+TABLE = {
+    "submarine cable": [("海底ケーブル", ("海底", "ケーブル"))],
+    "submarine": [("潜水艦", ("潜水", "艦"))],
+    "cable": [("ケーブル", ("ケーブル",))],
+    "plan": [("計画", ("計画",)), ("プラン", ("プラン",))],
+    "as of": [("現在", ("現在",))],
+    "member": [("会員", ("会員",))],
+}
+
+
+def test_translate_prefers_the_longest_gloss_and_skips_function_words_and_numbers():
+    terms = translate("What were the submarine cable plans as of 2023?", TABLE)
+    assert [t.english for t in terms] == ["submarine cable", "plan"]
+    assert terms[0].japanese == ("海底ケーブル",)
+    assert terms[1].spellings == (("計画", ("計画",)), ("プラン", ("プラン",)))
+
+
+def test_translate_finds_plurals_and_nothing_in_an_empty_table():
+    assert [t.english for t in translate("How many members?", TABLE)] == ["member"]
+    assert translate("How many members?", {}) == []
+    assert translate("", TABLE) == []
+
+
+def test_restrict_keeps_only_spellings_whose_words_the_index_holds():
+    kept = restrict(TABLE, vocabulary={"海底", "ケーブル", "計画"})
+    assert kept == {
+        "submarine cable": [("海底ケーブル", ("海底", "ケーブル"))],
+        "cable": [("ケーブル", ("ケーブル",))],
+        "plan": [("計画", ("計画",))],
+    }
+
+
+def test_table_file_round_trip(tmp_path):
+    path = tmp_path / "g.tsv"
+    write_table(TABLE, path, "test source")
+    assert table_source(path) == "test source"
+    assert load_table(path) == TABLE
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_table(GLOSSARY_PATH)
+
+
+def test_shipped_table_names_its_source(shipped):
+    src = table_source()
+    assert "JMdict 1.08" in src and "CC BY-SA 4.0" in src
+    assert len(shipped) > 150_000
+
+
+# Pinned to JMdict 1.08 and unidic-lite 1.0.8: the spelling and its words.
+@pytest.mark.parametrize(
+    "gloss, spelling, split",
+    [
+        ("submarine cable", "海底ケーブル", ("海底", "ケーブル")),
+        ("telemedicine", "遠隔医療", ("遠隔", "医療")),
+        ("multilateral", "多国間", ("多国", "間")),
+        ("india", "インド", ("インド",)),
+        ("indian ocean", "インド洋", ("インド", "洋")),
+        ("cybersecurity", "サイバーセキュリティ", ("サイバー", "セキュリティ")),
+        ("standardization", "標準化", ("標準", "化")),
+        ("broadcast program", "放送番組", ("放送", "番組")),
+        ("economic partnership agreement", "経済連携協定", ("経済", "連携", "協定")),
+    ],
+)
+def test_shipped_rows(shipped, gloss, spelling, split):
+    assert (spelling, split) in shipped[gloss]
+
+
+def test_shipped_rows_leave_out_grammar_and_fragments(shipped):
+    spellings = {s for row in shipped.values() for s, _ in row}
+    assert "から" not in spellings  # hiragana-only: grammar, not a topic
+    assert "国" not in spellings  # one character: in almost every passage
+    # A spelling the tagger splits into less than two thirds of its characters
+    # would match every passage holding the fragment.
+    assert all(len("".join(ws)) * 3 >= len(normalize(s)) * 2 for row in shipped.values() for s, ws in row)
+
+
+def test_shipped_splits_match_the_tagger_in_use(shipped):
+    # The words were stored so that a build never runs the tagger over the
+    # table; they must be what lexical.words gives today, or a spelling would
+    # never match the index.  A sample keeps this test fast.
+    rows = list(itertools.islice(read_table(), 0, None, 400))
+    for _, spellings in rows:
+        for s, ws in spellings:
+            assert tuple(words(s)) == ws, s
