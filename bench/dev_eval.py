@@ -4,6 +4,7 @@ heading accuracy and abstention, per language and mode.
     python bench/dev_eval.py                       # seed-only index
     python bench/dev_eval.py --editions            # seed + the five full editions in ../shared
     python bench/dev_eval.py --index /tmp/idx      # reuse an index built before
+    python bench/dev_eval.py --editions --qa bench/data/holdout_editions.jsonl --no-oos
 
 Builds the index (incrementally) under bench/out/ unless --index is given.
 """
@@ -31,6 +32,7 @@ def main() -> int:
     p.add_argument("--editions", action="store_true", help="add ../shared/data/whitepaper/ja/full/r0?_20??.txt")
     p.add_argument("--qa", type=Path, default=HERE / "data" / "dev_seed.jsonl")
     p.add_argument("--oos", type=Path, default=HERE / "data" / "out_of_scope.jsonl")
+    p.add_argument("--no-oos", action="store_true", help="answerable questions only")
     p.add_argument("--holdout", type=Path, default=None, help="e.g. bench/data/out_of_scope_holdout.jsonl")
     p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--model", default=None, help="--model value for the build (default: ictqa's default)")
@@ -53,6 +55,8 @@ def main() -> int:
         print(f"index {index}: {r.documents} docs, {r.chunks} passages ({r.embedded} embedded) in {time.perf_counter() - t:.0f}s",
               file=sys.stderr)
     searcher = Searcher.open(index)
+    if args.no_oos:
+        args.oos = None
     items = load_qa(args.qa) + (load_qa(args.oos) if args.oos and args.oos.exists() else [])
     if args.holdout and args.holdout.exists():
         items += load_qa(args.holdout)

@@ -148,3 +148,10 @@ def test_shipped_splits_match_the_tagger_in_use(shipped):
     for _, spellings in rows:
         for s, ws in spellings:
             assert tuple(words(s)) == ws, s
+
+
+
+def test_acronyms_are_looked_up_too():
+    table = TABLE | {"tv": [("テレビ", ("テレビ",))]}
+    assert [t.english for t in translate("Which TV standard?", table)] == ["tv"]
+    assert [t.english for t in translate("Japan’s submarine cable", table)] == ["submarine cable"]

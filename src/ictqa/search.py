@@ -69,12 +69,12 @@ class FusionWeights:
     passage: float = 1.0
     sentence: float = 1.0
     lexical: float = 0.1
-    # BM25 of an English question's terms translated through JMdict
-    # (glossary.py), scaled like ``lexical``; 0 turns translation off.
-    translated: float = 0.1
     footnote: float = 0.1
     untitled: float = 0.03
     recency: float = 0.06
+    # BM25 of an English question's terms translated through JMdict
+    # (glossary.py), scaled like ``lexical``; 0 turns translation off.
+    translated: float = 0.15
 
 
 @dataclass(frozen=True)
