@@ -36,7 +36,9 @@ examples:
   ictqa model prepare                       # unpack the offline model (done on first use anyway)
 
 Questions may be Japanese or English; passages are cited as
-令和5年版 情報通信白書 第5章第8節 2(3)ア 基幹通信インフラ.
+令和5年版 情報通信白書 第5章第8節 2(3)ア 基幹通信インフラ.  An English
+question is also searched with the Japanese words of its terms (from JMdict:
+"submarine cable" → 海底ケーブル); the answer lists them.
 """
 
 
