@@ -145,6 +145,14 @@ def test_english_question(driver, real_app, tmp_path):
     shoot(driver, tmp_path / "en.png")
 
 
+def test_english_question_shows_the_japanese_terms_it_searched(driver, real_app):
+    ask(driver, real_app, "Which leader announced the Indian Ocean submarine cable plan?")
+    terms = driver.find_element(By.CSS_SELECTOR, "#ictqa-results .ictqa-terms").text
+    assert "submarine cable → 海底ケーブル" in terms and "indian ocean → インド洋" in terms
+    _, highlighted = first_card(driver)
+    assert "インドのモディ首相" in highlighted
+
+
 def test_batch_upload_and_download(driver, real_app, downloads, tmp_path):
     questions = tmp_path / "questions.jsonl"
     questions.write_text(
