@@ -56,6 +56,12 @@ def test_variants_reach_the_base_form(word, base):
     assert base in _variants(word)
 
 
+def test_spelling_swaps_touch_endings_only():
+    assert "for" not in _variants("four") and "yor" not in _variants("your")
+    assert "labor" in _variants("labour") and "organize" in _variants("organised")
+    assert "program" in _variants("programme") and "center" in _variants("centres")
+
+
 def test_short_words_are_not_stemmed():
     # "has" → "ha" found a JMdict gloss (はあ) in an early version.
     assert _variants("has") == ["has"]

@@ -42,7 +42,8 @@ _ARTICLE_RE = re.compile(r"^(?:to|a|an|the) ")
 _NON_WORD_RE = re.compile(r"[^a-z0-9\-' ]+")
 
 # British spellings a question may use where JMdict's gloss is American (or
-# the other way round): both are tried.
+# the other way round): both are tried.  Endings only, and "our" only in words
+# longer than four letters, so that "four years" never becomes "for years".
 _SPELLING_SWAPS = (("isation", "ization"), ("ise", "ize"), ("programme", "program"), ("centre", "center"), ("our", "or"))
 
 
@@ -88,8 +89,8 @@ def _variants(word: str) -> list[str]:
             out += [word[:-3], word[:-3] + "e"]
     for brit, amer in _SPELLING_SWAPS:
         for w in list(out):
-            if brit in w:
-                out.append(w.replace(brit, amer))
+            if w.endswith(brit) and (brit != "our" or len(w) > 4):
+                out.append(w[: -len(brit)] + amer)
     return list(dict.fromkeys(out))
 
 
