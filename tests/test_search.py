@@ -162,14 +162,16 @@ def test_translated_terms_alone_rank_the_passages_that_hold_them(searcher):
         assert (v > 0) == ("遠隔" in c.embed_text and "医療" in c.embed_text), c.id
 
 
-def test_translation_is_off_without_weight_or_glossary(searcher):
+def test_translation_is_off_without_weight_or_glossary(searcher, caplog):
     from dataclasses import replace
 
     q = "Which submarine cable projects does the ministry support?"
     off = Searcher(searcher.index, searcher.encoder, weights=FusionWeights(translated=0.0))
     assert off.search(q).translated == ()
     # An index built before glossary.tsv existed still answers, untranslated.
-    old = Searcher(replace(searcher.index, glossary_path=None), searcher.encoder)
+    with caplog.at_level("WARNING", logger="ictqa.search"):
+        old = Searcher(replace(searcher.index, glossary_path=None), searcher.encoder)
+    assert "no English→Japanese term table" in caplog.text and "ictqa build" in caplog.text
     r = old.search(q)
     assert r.results and r.translated == ()
 

@@ -213,6 +213,12 @@ class Searcher:
             [c.citation.year for c in index.chunks],
             weights,
         )
+        if index.glossary_path is None:
+            log.warning(
+                "the index at %s has no English→Japanese term table (built by an older ictqa); English questions "
+                "are searched without it. `ictqa build` with the same files adds it without re-embedding.",
+                index.path.parent.parent,
+            )
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # Sentence row → its chunk, for finding candidates by sentence.
         self._sentence_chunk = np.searchsorted(index.sentence_offsets, np.arange(len(index.sentence_vectors)), side="right") - 1
