@@ -85,6 +85,12 @@ def test_translate_prefers_the_longest_gloss_and_skips_function_words_and_number
     assert terms[1].spellings == (("計画", ("計画",)), ("プラン", ("プラン",)))
 
 
+def test_a_word_takes_the_spellings_of_its_base_forms_too():
+    table = TABLE | {"members": [("構成員", ("構成", "員"))]}
+    (term,) = translate("How many members?", table)
+    assert term.english == "members" and term.japanese == ("構成員", "会員")
+
+
 def test_translate_finds_plurals_and_nothing_in_an_empty_table():
     assert [t.english for t in translate("How many members?", TABLE)] == ["member"]
     assert translate("How many members?", {}) == []
@@ -161,3 +167,22 @@ def test_acronyms_are_looked_up_too():
     table = TABLE | {"tv": [("テレビ", ("テレビ",))]}
     assert [t.english for t in translate("Which TV standard?", table)] == ["tv"]
     assert [t.english for t in translate("Japan’s submarine cable", table)] == ["submarine cable"]
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("What is DFFT?", False),  # one acronym: nothing to translate
+        ("Which submarine cable projects?", True),
+        ("telemedicine?", True),
+        ("How many members does デジタル海外展開プラットフォーム have?", True),
+        ("異能vationプログラムの応募件数は？", False),
+        ("AI教材「atama＋」は何教室に提供されているか", False),
+        ("Open RANの国際展開", False),
+        ("海底ケーブルの敷設", False),
+    ],
+)
+def test_has_english(question, expected):
+    from ictqa.glossary import has_english
+
+    assert has_english(question) is expected

@@ -28,7 +28,7 @@ from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .lexical import EN_STOPWORDS
+from .lexical import EN_STOPWORDS, guess_lang
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary_en_ja.tsv.gz"
 MAX_GLOSS_WORDS = 4
@@ -105,6 +105,21 @@ def question_words(question: str) -> list[str]:
     return [w.lower() for w in _QUESTION_WORD_RE.findall(text)]
 
 
+_PROSE_WORD_RE = re.compile(r"(?<![A-Za-z])[a-z]{3,}(?![A-Za-z])")
+
+
+def has_english(question: str) -> bool:
+    """Whether a question has English words worth translating: lower-case
+    words that are not function words, one in an English question
+    ("telemedicine?"), two in one that also has Japanese, so that an English
+    question quoting Japanese ("How many members does
+    デジタル海外展開プラットフォーム have?") is translated and a Japanese one
+    quoting a Latin name (異能vation, atama＋) is not."""
+    text = unicodedata.normalize("NFKC", question)
+    n = sum(1 for w in _PROSE_WORD_RE.findall(text) if w not in EN_STOPWORDS)
+    return n >= (2 if guess_lang(text) == "ja" else 1)
+
+
 def translate(question: str, table: Table, max_words: int = MAX_GLOSS_WORDS) -> list[Term]:
     """The question's terms found in ``table``, left to right, longest first:
     "submarine cable" is one term, not "submarine" and "cable" (pure).
@@ -116,24 +131,22 @@ def translate(question: str, table: Table, max_words: int = MAX_GLOSS_WORDS) -> 
     terms: list[Term] = []
     i = 0
     while i < len(toks):
-        found: tuple[str, int] | None = None
-        for n in range(min(max_words, len(toks) - i), 0, -1):
+        glosses: list[str] = []
+        n = min(max_words, len(toks) - i)
+        while n > 0 and not glosses:
             span = toks[i : i + n]
-            if all(t in EN_STOPWORDS or t.isdigit() for t in span):
-                continue
-            for combo in itertools.product(*(_variants(t) for t in span)):
-                gloss = " ".join(combo)
-                if table.get(gloss):
-                    found = (gloss, n)
-                    break
-            if found:
-                break
-        if found is None:
+            if not all(t in EN_STOPWORDS or t.isdigit() for t in span):
+                combos = (" ".join(c) for c in itertools.product(*(_variants(t) for t in span)))
+                glosses = [g for g in combos if table.get(g)]
+            n -= 1
+        if not glosses:
             i += 1
             continue
-        gloss, n = found
-        terms.append(Term(gloss, tuple(table[gloss])))
-        i += n
+        # "members" and "member" are both glosses, with different spellings
+        # (構成員; 会員): the question means either, so a term takes them all.
+        spellings = tuple(dict.fromkeys(s for g in glosses for s in table[g]))
+        terms.append(Term(glosses[0], spellings))
+        i += n + 1
     return terms
 
 

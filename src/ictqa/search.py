@@ -30,7 +30,7 @@ import numpy as np
 from .chunks import Chunk
 from .encoders import Encoder
 from .errors import IctqaError
-from .glossary import Term, translate
+from .glossary import Term, has_english, translate
 from .lexical import guess_lang, normalize, sentence_spans, words
 from .results import Highlight, Response, Result
 from .store import StoredIndex, load_index
@@ -357,15 +357,14 @@ class Searcher:
         return Response(text, tuple(results), answerable, id=id, mode=mode, notices=self._notices(text), translated=terms)
 
     def _translated(self, text: str) -> tuple[np.ndarray | None, tuple[Term, ...]]:
-        """BM25 of the Japanese spellings of an English question's terms (see
-        glossary.py), and the terms that matched a passage.
+        """BM25 of the Japanese spellings of the English terms of a question
+        (see glossary.py), and the terms that matched a passage.
 
         A term scores a passage by its best spelling (one right translation is
         enough; adding them up would favour a term with many spellings), and a
         spelling counts only where all its words occur (海底 + ケーブル, not
         either alone).  Terms add up."""
-        table = self.index.glossary
-        if not table or self.weights.translated <= 0 or guess_lang(text) != "en":
+        if self.weights.translated <= 0 or not has_english(text) or not (table := self.index.glossary):
             return None, ()
         n = len(self.index.chunks)
         total = np.zeros(n, dtype=np.float32)
