@@ -144,8 +144,12 @@ def test_english_terms_are_translated_and_reported(searcher):
     assert "海底ケーブル" in terms["submarine cable"]
     out = r.to_json()["translated_terms"]
     assert {"english": "submarine cable", "japanese": list(terms["submarine cable"])} in out
-    # Japanese questions are searched with their own words only.
+    # Japanese questions are searched with their own words only, even when
+    # they quote a Latin name; an English one quoting Japanese is translated.
     assert searcher.search("海底ケーブルの支援").to_json()["translated_terms"] == []
+    assert searcher.search("異能vationプログラムの応募件数は？").translated == ()
+    mixed = searcher.search("How many members does デジタル海外展開プラットフォーム have?")
+    assert any("会員" in t.japanese for t in mixed.translated)
 
 
 def test_translated_terms_alone_rank_the_passages_that_hold_them(searcher):
