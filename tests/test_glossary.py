@@ -91,6 +91,11 @@ def test_a_word_takes_the_spellings_of_its_base_forms_too():
     assert term.english == "members" and term.japanese == ("構成員", "会員")
 
 
+def test_question_phrases_are_not_terms():
+    table = TABLE | {"how many": [("幾つ", ("幾つ",))], "what kind of": [("どんな", ("どんな",))]}
+    assert [t.english for t in translate("How many members, and what kind of plan?", table)] == ["member", "plan"]
+
+
 def test_translate_finds_plurals_and_nothing_in_an_empty_table():
     assert [t.english for t in translate("How many members?", TABLE)] == ["member"]
     assert translate("How many members?", {}) == []

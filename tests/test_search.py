@@ -111,6 +111,14 @@ def test_abstention_rule():
     assert a.answerable("What is DFFT?", 0.86, 0.845)
     assert not a.answerable("Curry recipe?", 0.80, 0.84)
     assert a.answerable("What is DFFT?", 0.81, None) and not a.answerable("DFFTとは", 0.81, None)
+    # An English question whose first passage holds three of its translated
+    # terms is answerable a little below the margin, not far below it, and
+    # this never applies to Japanese questions.
+    b = Abstention()
+    assert not b.answerable("Which submarine cable plan?", 0.80, 0.81, terms_in_top=2)
+    assert b.answerable("Which submarine cable plan?", 0.80, 0.81, terms_in_top=3)
+    assert not b.answerable("Which submarine cable plan?", 0.80, 0.83, terms_in_top=5)
+    assert not b.answerable("海底ケーブル計画は", 0.80, 0.81, terms_in_top=5)
 
 
 def test_chapter_filter(searcher):

@@ -94,6 +94,10 @@ def _variants(word: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# Words that only shape a question: "how many" and "what kind of" are JMdict
+# glosses (幾つ, どんな) but say nothing about the topic.
+_NOT_TERMS = EN_STOPWORDS | {"many", "much", "kind", "kinds", "sort", "sorts", "long", "often"}
+
 _QUESTION_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-']*")
 
 
@@ -124,7 +128,7 @@ def translate(question: str, table: Table, max_words: int = MAX_GLOSS_WORDS) -> 
     """The question's terms found in ``table``, left to right, longest first:
     "submarine cable" is one term, not "submarine" and "cable" (pure).
 
-    A span made only of function words is skipped ("as of", "by the" are
+    A span made only of function words is skipped ("as of", "how many" are
     glosses too), and so are numbers: the question's own words already find
     those through BM25."""
     toks = question_words(question)
@@ -135,7 +139,7 @@ def translate(question: str, table: Table, max_words: int = MAX_GLOSS_WORDS) -> 
         n = min(max_words, len(toks) - i)
         while n > 0 and not glosses:
             span = toks[i : i + n]
-            if not all(t in EN_STOPWORDS or t.isdigit() for t in span):
+            if not all(t in _NOT_TERMS or t.isdigit() for t in span):
                 combos = (" ".join(c) for c in itertools.product(*(_variants(t) for t in span)))
                 glosses = [g for g in combos if table.get(g)]
             n -= 1
