@@ -28,6 +28,11 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="questions answered at once")
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # faiss reports each CPU variant it tries (AVX-512, AVX2, plain) at INFO,
+    # with a "ModuleNotFoundError" for the ones this wheel lacks: normal, but it
+    # reads like a failure to someone starting the app.  httpx logs every poll.
+    for noisy in ("faiss.loader", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         if read_manifest(args.index) is None:
             from ictqa.encoders import load_encoder
