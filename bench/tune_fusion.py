@@ -55,7 +55,8 @@ def signals(searcher, items) -> list[Signals]:
             continue
         qw = words(it.question)
         bm25 = searcher._bm25_all(qw)
-        tr, _, _ = searcher._translated(it.question)
+        _, per_term = searcher._translated(it.question)
+        tr = np.sum(per_term, axis=0) if per_term else None
         cand = searcher._candidates(q, bm25 if tr is None else bm25 + tr, None, "hybrid")
         chunks = [searcher.chunks[int(c)] for c in cand]
         out.append(

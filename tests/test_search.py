@@ -168,8 +168,7 @@ def test_translated_terms_alone_rank_the_passages_that_hold_them(searcher):
     assert "遠隔医療" in r.results[0].chunk.text and "スマートフォン" in r.results[0].chunk.text
     # A spelling counts only where all its words occur (in the passage or its
     # heading): 遠隔 or 医療 alone is not enough.
-    scores = s._translated("telemedicine")[0]
-    assert scores is not None
+    _, (scores,) = s._translated("telemedicine")
     for c, v in zip(s.chunks, scores):
         assert (v > 0) == ("遠隔" in c.embed_text and "医療" in c.embed_text), c.id
 

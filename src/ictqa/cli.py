@@ -389,8 +389,7 @@ def _print_response(response, out: TextIO) -> None:
     for note in response.notices:
         print(f"note: {note}", file=out)
     if response.translated:
-        terms = "; ".join(f"{t.english} → {'・'.join(t.japanese[:4])}" for t in response.translated)
-        print(f"also searched as: {terms}", file=out)
+        print(f"also searched as: {'; '.join(t.describe() for t in response.translated)}", file=out)
     for r in response.results:
         c = r.chunk.citation
         print(f"[{r.rank}] {r.score:.3f}  {c.label}", file=out)

@@ -58,6 +58,11 @@ class Term:
     def japanese(self) -> tuple[str, ...]:
         return tuple(s for s, _ in self.spellings)
 
+    def describe(self, shown: int = 4) -> str:
+        """"submarine cable → 海底ケーブル・海底電線", as the CLI and the web form show it."""
+        more = " …" if len(self.spellings) > shown else ""
+        return f"{self.english} → {'・'.join(self.japanese[:shown])}{more}"
+
 
 def normalize_gloss(text: str) -> str:
     """A JMdict gloss or a span of a question, in the form they are matched in:

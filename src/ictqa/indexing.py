@@ -207,9 +207,9 @@ def index_chunks(
     background_vectors = _stack([vecs[text_hash(t)] for t in background], encoder.dimension)
     manifest = {**manifest, "background": [text_hash(t) for t in background]}
     token_lists = batch_words([c.embed_text for c in chunks])
-    glossary = restrict(read_table(), {w for ts in token_lists for w in ts})
-    manifest["glossary"] = {"source": table_source(), "glosses": len(glossary), "file": "glossary.tsv"}
-    write_index(index_dir, manifest, chunks, vectors, sentence_vectors, sentence_offsets, token_lists, background_vectors, glossary, table_source())
+    glossary, source = restrict(read_table(), {w for ts in token_lists for w in ts}), table_source()
+    manifest["glossary"] = {"source": source, "glosses": len(glossary)}
+    write_index(index_dir, manifest, chunks, vectors, sentence_vectors, sentence_offsets, token_lists, background_vectors, glossary, source)
     kept = sum(1 for h in chunk_hashes if h in (old_sentences if pooled else previous))
     return len(chunks) - kept, kept, len(old_chunks - set(chunk_hashes)), reason
 

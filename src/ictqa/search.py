@@ -334,7 +334,8 @@ class Searcher:
         qwords = words(text)
         # BM25 over the whole index, once: it both proposes candidates and scores them.
         bm25 = self._bm25_all(qwords)
-        translated, terms, per_term = self._translated(text) if mode == "hybrid" else (None, (), [])
+        terms, per_term = self._translated(text) if mode == "hybrid" else ((), [])
+        translated = np.sum(per_term, axis=0) if per_term else None
         cand = self._candidates(qvec, bm25 if translated is None else bm25 + translated, allowed, mode, found)
         if cand.size == 0:
             return Response(text, (), False, id=id, mode=mode, notices=self._notices(text))
@@ -370,53 +371,39 @@ class Searcher:
         answerable = self.abstention.answerable(text, float(passage.max()), self._background_top(qvec), in_top)
         return Response(text, tuple(results), answerable, id=id, mode=mode, notices=self._notices(text), translated=terms)
 
-    def _translated(self, text: str) -> tuple[np.ndarray | None, tuple[Term, ...], list[np.ndarray]]:
-        """BM25 of the Japanese spellings of the English terms of a question
-        (see glossary.py), the terms that matched a passage, and each such
-        term's own scores.
+    def _translated(self, text: str) -> tuple[tuple[Term, ...], list[np.ndarray]]:
+        """The English terms of a question that matched a passage through
+        their Japanese spellings (see glossary.py), and each one's BM25 over
+        the index; the terms add up in the hybrid score.
 
         A term scores a passage by its best spelling (one right translation is
         enough; adding them up would favour a term with many spellings), and a
         spelling counts only where all its words occur (海底 + ケーブル, not
-        either alone).  Terms add up."""
+        either alone)."""
         if self.weights.translated <= 0 or not has_english(text) or not (table := self.index.glossary):
-            return None, (), []
-        n = len(self.index.chunks)
-        total = np.zeros(n, dtype=np.float32)
-        per_word: dict[str, np.ndarray | None] = {}
+            return (), []
+        per_word: dict[str, np.ndarray] = {}
         matched: list[Term] = []
         per_term: list[np.ndarray] = []
         for term in translate(text, table):
-            best = np.zeros(n, dtype=np.float32)
-            hits = []
-            for spelling in term.spellings:
-                score = self._all_words_bm25(spelling[1], per_word)
-                if score is not None:
-                    best = np.maximum(best, score)
-                    hits.append(spelling)
-            if hits:
-                total += best
-                matched.append(Term(term.english, tuple(hits)))
-                per_term.append(best)
-        return (total, tuple(matched), per_term) if matched else (None, (), [])
+            scored = [(s, self._all_words_bm25(s[1], per_word)) for s in term.spellings]
+            scored = [(s, v) for s, v in scored if v is not None]
+            if scored:
+                matched.append(Term(term.english, tuple(s for s, _ in scored)))
+                per_term.append(np.maximum.reduce([v for _, v in scored]))
+        return tuple(matched), per_term
 
-    def _all_words_bm25(self, ws: Sequence[str], cache: dict[str, np.ndarray | None]) -> np.ndarray | None:
+    def _all_words_bm25(self, ws: Sequence[str], cache: dict[str, np.ndarray]) -> np.ndarray | None:
         """Summed BM25 of ``ws`` in the passages that hold every one of them;
         None if none does."""
-        vocab = self.index.bm25.vocab_dict
-        scores = []
         for w in ws:
             if w not in cache:
-                wid = vocab.get(w)
-                cache[w] = None if wid is None else np.asarray(self.index.bm25.get_scores_from_ids([wid]), np.float32)[: len(self.index.chunks)]
-            if cache[w] is None:
-                return None
-            scores.append(cache[w])
-        total = np.sum(scores, axis=0)
+                cache[w] = self._bm25_all([w])
+        scores = [cache[w] for w in ws]
         both = np.logical_and.reduce([s > 0 for s in scores])
         if not both.any():
             return None
-        return np.where(both, total, 0.0).astype(np.float32)
+        return np.where(both, np.sum(scores, axis=0), 0.0).astype(np.float32)
 
     def _background_top(self, qvec: np.ndarray) -> float | None:
         bg = self.index.background_vectors

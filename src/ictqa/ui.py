@@ -146,9 +146,7 @@ def render_response(response: Response) -> str:
 def render_terms(terms: Sequence[Term], shown: int = 4) -> str:
     """The Japanese words an English question was also searched with, so a
     reader can see why a passage came up (and search them directly)."""
-    items = "; ".join(
-        f"{html.escape(t.english)} → {html.escape('・'.join(t.japanese[:shown]))}{' …' if len(t.japanese) > shown else ''}" for t in terms
-    )
+    items = "; ".join(html.escape(t.describe(shown)) for t in terms)
     return f'<div class="ictqa-terms">日本語でも検索 / Also searched as: {items}</div>'
 
 
