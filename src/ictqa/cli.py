@@ -321,7 +321,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"index: {args.index}  built {manifest.get('built_at')} by ictqa {manifest.get('ictqa_version')}")
     model = manifest.get("model", {})
-    print(f"model: {model.get('id')} (dimension {model.get('dimension')})")
+    print(f"model: {model.get('id')} (dimension {model.get('dimension')})"
+          + (f", embedded with {model['runtime']}" if model.get("runtime") else ""))
     counts = manifest.get("counts", {})
     print(f"documents: {counts.get('documents')}  passages: {counts.get('chunks')}")
     glossary = manifest.get("glossary")
@@ -364,13 +365,23 @@ def cmd_model_info(args: argparse.Namespace) -> int:
     from .encoders import RECOMMENDED_MODEL
     from .modelprep import model_info
 
-    info = model_info() | {"default_encoder": RECOMMENDED_MODEL}
+    info = model_info() | {"default_encoder": RECOMMENDED_MODEL, "runtime": _default_runtime()}
     if args.json:
         print(json.dumps(info, ensure_ascii=False, default=str))
     else:
         for key, value in info.items():
             print(f"{key}: {value}")
     return EXIT_OK
+
+
+def _default_runtime() -> str:
+    """The engine the default model runs on here (its set-up is what decides)."""
+    from .encoders import load_encoder
+
+    try:
+        return getattr(load_encoder(), "runtime", "sentence-transformers")
+    except IctqaError as e:
+        return f"unavailable ({e.what})"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -31,7 +31,11 @@ from .store import FORMAT_VERSION, load_index, read_manifest, write_index
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 32
+# Texts per encoder call.  Each call ends by waiting for its slowest text, so
+# a larger call leaves the cores idle less often (measured with OpenVINO on
+# 2 cores: 12.7k chars/s at 256 against 12.2k at 32); the progress bar still
+# moves every few seconds.
+EMBED_BATCH = 256
 SEPARATE, POOLED = "separate", "pooled"
 
 
@@ -320,7 +324,10 @@ def manifest_for(
         "format_version": FORMAT_VERSION,
         "ictqa_version": __version__,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "model": {"id": encoder.model_id, "dimension": encoder.dimension},
+        # The engine is recorded for the record only: engines of one model id
+        # give interchangeable vectors (see onnx_encoder._make_runner).
+        "model": {"id": encoder.model_id, "dimension": encoder.dimension}
+        | ({"runtime": runtime} if (runtime := getattr(encoder, "runtime", None)) else {}),
         "lexical": dictionary_info(),
         "chunking": dataclasses.asdict(params),
         "counts": {"documents": len({c.citation.document for c in chunks}), "chunks": len(chunks)},
