@@ -196,3 +196,17 @@ def test_fusion_adds_translated_terms_on_a_hand_made_example():
     assert int(np.argmax(fuse(passage, sentence, bm25, 0.0, FusionWeights(), translated=translated))) == 1
     assert int(np.argmax(fuse(passage, sentence, bm25, 0.0, FusionWeights(translated=0.0), translated=translated))) == 0
     assert int(np.argmax(fuse(passage, sentence, bm25, 0.0, FusionWeights()))) == 0
+
+
+def test_faiss_threads_are_set_for_the_call_and_restored():
+    """Single questions search FAISS on one OpenMP thread (an idle spinning
+    worker slows the next encoding); the caller's setting comes back."""
+    faiss = pytest.importorskip("faiss")
+    from ictqa.search import _faiss_threads
+
+    faiss.omp_set_num_threads(2)
+    with _faiss_threads(1):
+        assert faiss.omp_get_max_threads() == 1
+    assert faiss.omp_get_max_threads() == 2
+    with _faiss_threads(None):
+        assert faiss.omp_get_max_threads() == 2
