@@ -200,7 +200,7 @@ def child_build_ictqa(args: argparse.Namespace) -> int:
         seconds=seconds,
         load_seconds=load_s,
         problems=[p.message for p in report.problems],
-        encoder=f"{type(encoder).__name__} ({encoder.model_id}" + (f", {encoder.runtime}" if getattr(encoder, "runtime", None) else "") + ")",
+        encoder=f"{type(encoder).__name__} ({', '.join(filter(None, [encoder.model_id, getattr(encoder, 'runtime', None)]))})",
     )
 
 

@@ -33,7 +33,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -330,6 +330,21 @@ def _embed_rows(table: np.ndarray, rows: list[list[int]], pad_id: int) -> tuple[
     return np.asarray(table[ids], dtype=np.float32), mask
 
 
+def _in_batches(
+    which: Iterable[int],
+    rows: list[list[int]],
+    forward_batch: Callable[[list[list[int]]], list[np.ndarray]],
+    out: list[np.ndarray | None],
+) -> None:
+    """Run the rows ``which`` in length-sorted batches of :data:`SHORT_BATCH`
+    (so each pads little) and put each row's hidden states at ``out[row]``."""
+    order = sorted(which, key=lambda r: len(rows[r]))
+    for b in range(0, len(order), SHORT_BATCH):
+        batch = order[b : b + SHORT_BATCH]
+        for r, h in zip(batch, forward_batch([rows[r] for r in batch])):
+            out[r] = h
+
+
 class _OnnxRuntime:
     def __init__(self, graph: Path, precision: str, workers: int, table: np.ndarray, pad_id: int) -> None:
         self._graph = str(graph)
@@ -383,11 +398,7 @@ class _OnnxRuntime:
         out: list[np.ndarray | None] = [None] * len(rows)
         alone = list(range(len(rows)))
         if self.precision == "fp32":
-            short = sorted((r for r in alone if len(rows[r]) <= SHORT_ROW), key=lambda r: len(rows[r]))
-            for b in range(0, len(short), SHORT_BATCH):
-                batch = short[b : b + SHORT_BATCH]
-                for r, h in zip(batch, self._forward_batch([rows[r] for r in batch])):
-                    out[r] = h
+            _in_batches([r for r in alone if len(rows[r]) <= SHORT_ROW], rows, self._forward_batch, out)
             alone = [r for r in alone if len(rows[r]) > SHORT_ROW]
         if len(alone) == 1 or self.workers <= 1:
             for r in alone:
@@ -479,14 +490,14 @@ class _OpenVino:
 
     def _run_wide(self, rows: list[list[int]]) -> list[np.ndarray]:
         out: list[np.ndarray | None] = [None] * len(rows)
-        order = sorted(range(len(rows)), key=lambda r: len(rows[r]))
-        for b in range(0, len(order), SHORT_BATCH):
-            group = order[b : b + SHORT_BATCH]
-            embeds, mask = _embed_rows(self._table, [rows[r] for r in group], self._pad_id)
-            hidden = self._request.infer({"inputs_embeds": embeds, "attention_mask": mask})[0]
-            for j, r in enumerate(group):
-                out[r] = hidden[j, : len(rows[r])].copy()
+        _in_batches(range(len(rows)), rows, self._forward_batch, out)
         return out  # type: ignore[return-value]
+
+    def _forward_batch(self, rows: list[list[int]]) -> list[np.ndarray]:
+        embeds, mask = _embed_rows(self._table, rows, self._pad_id)
+        hidden = self._request.infer({"inputs_embeds": embeds, "attention_mask": mask})[0]
+        # Copies: the request reuses its output buffer on the next call.
+        return [hidden[i, : len(r)].copy() for i, r in enumerate(rows)]
 
     def _run_many(self, rows: list[list[int]]) -> list[np.ndarray]:
         import openvino as ov
