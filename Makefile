@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup app test test-fast browser bench clean
+.PHONY: setup app test test-fast lint browser bench clean
 
 setup: $(VENV)/.installed
 
@@ -37,6 +37,13 @@ test: setup browser
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow and not browser"
+
+# Lint and types (CI runs this before the tests): ruff's rules and import
+# order, ruff's formatting, and mypy over src/ (configured in pyproject.toml).
+lint: setup
+	$(VENV)/bin/ruff check src tests bench tools app.py examples
+	$(VENV)/bin/ruff format --check src tests bench tools app.py examples
+	$(VENV)/bin/mypy
 
 # Speed against naive peers (~30 min, needs ../shared), then scale to 10x.
 bench: setup

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 from ictqa.errors import IctqaError
-from ictqa.store import read_manifest
+from ictqa.index.store import read_manifest
 
 HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    from ictqa.ui import DEFAULT_CONCURRENCY
+    from ictqa.web import DEFAULT_CONCURRENCY
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--index", type=Path, default=HERE / "index")
@@ -35,13 +35,13 @@ def main() -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         if read_manifest(args.index) is None:
-            from ictqa.encoders import load_encoder
-            from ictqa.indexing import build_index
+            from ictqa.index import build_index
+            from ictqa.model import load_encoder
 
             print(f"No index at {args.index}: building it from {args.corpus} (once; takes about a minute) …")
             report = build_index([args.corpus], args.index, load_encoder())
             print(f"Indexed {report.documents} document(s), {report.chunks} passages.")
-        from ictqa.ui import launch
+        from ictqa.web import launch
 
         launch(index_dir=args.index, host=args.host, port=args.port, concurrency=args.concurrency)
     except IctqaError as e:

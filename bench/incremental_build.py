@@ -68,7 +68,7 @@ class CountingEncoder:
 
 
 def timed_build(label: str, paths: list[Path], index: Path, encoder: CountingEncoder) -> dict:
-    from ictqa.indexing import build_index
+    from ictqa.index import build_index
 
     encoder.reset()
     t = time.perf_counter()
@@ -105,12 +105,10 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ictqa.encoders import load_encoder
+    from ictqa.model import load_encoder
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument(
-        "--model", default=None, help="as for ictqa build (default: the packaged e5-small; 'fake' for a dry run)"
-    )
+    p.add_argument("--model", default=None, help="as for ictqa build (default: the packaged e5-small; 'fake' for a dry run)")
     p.add_argument("--files", nargs="+", type=Path, default=None, help="existing files, then the new one (last)")
     p.add_argument("--workdir", type=Path, default=None, help="keep the indexes here (default: a temporary folder)")
     p.add_argument(
@@ -138,9 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="ictqa-incremental-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        print(
-            f"model {encoder.model_id}; new: {new.name}; others: {', '.join(f.name for f in others)}", file=sys.stderr
-        )
+        print(f"model {encoder.model_id}; new: {new.name}; others: {', '.join(f.name for f in others)}", file=sys.stderr)
         fresh = timed_build("(a) new file alone, fresh index", [new], work / "fresh", encoder)
         if args.from_index:
             shutil.copytree(args.from_index, work / "incremental", dirs_exist_ok=True)

@@ -50,7 +50,10 @@ QUESTIONS = [
     ("OECDでの議論は？", "5(8) 経済協力開発機構（OECD）"),
     ("What is DFFT?", "3(1) 信頼性のある自由なデータ流通（DFFT）"),
     ("What did Japan and ASEAN do on cybersecurity?", "5(4)イ サイバーセキュリティ分野における協力体制の強化"),
-    ("Which organisation supports Japanese telecom companies' overseas investment?", "2(2) 株式会社海外通信・放送・郵便事業支援機構（JICT）"),
+    (
+        "Which organisation supports Japanese telecom companies' overseas investment?",
+        "2(2) 株式会社海外通信・放送・郵便事業支援機構（JICT）",
+    ),
     ("What is the Global Partnership on AI?", "5(9) GPAI"),
     ("What is the Asia-Pacific Telecommunity?", "5(3) アジア・太平洋電気通信共同体（APT）"),
     ("What is ICANN?", "5(10) ICANN"),
@@ -98,7 +101,16 @@ def main() -> int:
     url = args.url
     if url is None:
         port = free_port()
-        cmd = [sys.executable, str(REPO / "app.py"), "--index", str(args.index), "--corpus", str(REPO / "corpus"), "--port", str(port)]
+        cmd = [
+            sys.executable,
+            str(REPO / "app.py"),
+            "--index",
+            str(args.index),
+            "--corpus",
+            str(REPO / "corpus"),
+            "--port",
+            str(port),
+        ]
         if args.concurrency:
             cmd += ["--concurrency", str(args.concurrency)]
         (HERE / "out").mkdir(exist_ok=True)
@@ -142,7 +154,9 @@ def run(url: str, args: argparse.Namespace) -> int:
                 latencies.append(dt)
                 top[question].add(label)
                 if "error" in answer or len(results) != args.k or expected not in label:
-                    problems.append(f"client {n}: {question!r}: {answer.get('error') or f'{len(results)} results, top {label!r}'}")
+                    problems.append(
+                        f"client {n}: {question!r}: {answer.get('error') or f'{len(results)} results, top {label!r}'}"
+                    )
 
     threads = [threading.Thread(target=worker, args=(n, c)) for n, c in enumerate(clients)]
     for t in threads:
@@ -155,7 +169,9 @@ def run(url: str, args: argparse.Namespace) -> int:
 
     problems += [f"{q!r} got different top labels: {sorted(ls)}" for q, ls in top.items() if len(ls) > 1]
     n = len(latencies)
-    print(f"{args.clients} clients × {args.questions} questions = {args.clients * args.questions} requests, {n} answered in {wall:.1f} s")
+    print(
+        f"{args.clients} clients × {args.questions} questions = {args.clients * args.questions} requests, {n} answered in {wall:.1f} s"
+    )
     if n:
         print(
             f"latency p50 {percentile(latencies, 50) * 1000:.0f} ms, p95 {percentile(latencies, 95) * 1000:.0f} ms, "

@@ -100,8 +100,8 @@ def naive_runs(paras, questions, encoder):
 
 def main() -> int:
     from ictqa.chunks import ChunkParams
-    from ictqa.encoders import load_encoder
-    from ictqa.indexing import index_chunks, manifest_for
+    from ictqa.index import index_chunks, manifest_for
+    from ictqa.model import load_encoder
     from ictqa.search import Searcher
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -142,7 +142,7 @@ class Base:
     """The real index, in memory, with its BM25 tokens."""
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: Any  # ictqa.index.manifest.Manifest
     chunks: list
     vectors: np.ndarray
     sentence_vectors: np.ndarray
@@ -156,8 +156,8 @@ class Base:
 
 
 def load_base(path: Path) -> Base:
+    from ictqa.index.store import load_index
     from ictqa.lexical import batch_words
-    from ictqa.store import load_index
 
     index = load_index(path)
     # Tokenised once: copies are lexically identical, so their lists are the same.
@@ -206,14 +206,15 @@ def synthetic_arrays(base: Base, factor: int) -> tuple[list, np.ndarray, np.ndar
 
 def build(base: Base, factor: int, out: Path) -> dict[str, Any]:
     """Write the ×factor index under ``out``; time only ``write_index``."""
-    from ictqa.store import write_index
+    from ictqa.index.store import write_index
 
     shutil.rmtree(out, ignore_errors=True)
     chunks, vectors, sentence_vectors, offsets, tokens, mean_cos = synthetic_arrays(base, factor)
-    manifest = base.manifest | {
-        "counts": {**base.manifest.get("counts", {}), "chunks": len(chunks)},
-        "synthetic": {"base": str(base.path), "factor": factor, "copy_cosine": mean_cos},
-    }
+    manifest = dataclasses.replace(
+        base.manifest,
+        counts=dataclasses.replace(base.manifest.counts, chunks=len(chunks)),
+        extra={**base.manifest.extra, "synthetic": {"base": str(base.path), "factor": factor, "copy_cosine": mean_cos}},
+    )
     t = time.perf_counter()
     write_index(out, manifest, chunks, vectors, sentence_vectors, offsets, tokens, base.background)
     seconds = time.perf_counter() - t
@@ -271,10 +272,10 @@ def child(index_dir: Path, n_questions: int) -> int:
         "rss_mb": rss,
         "query_p50_ms": percentile(latencies, 50) * 1000,
         "query_p95_ms": percentile(latencies, 95) * 1000,
-        "faiss_passages": type(s.index.dense).__name__,
-        "faiss_sentences": type(s.index.sentence_index).__name__,
-        "ann_recall_passages": ann_recall(s.index.dense, s.index.vectors, qvecs),
-        "ann_recall_sentences": ann_recall(s.index.sentence_index, s.index.sentence_vectors, qvecs),
+        "faiss_passages": s.index.passages.kind,
+        "faiss_sentences": s.index.sentences.kind,
+        "ann_recall_passages": ann_recall(s.index.passages.faiss, s.index.vectors, qvecs),
+        "ann_recall_sentences": ann_recall(s.index.sentences.faiss, s.index.sentence_vectors, qvecs),
         "top1": top1,
     }
     print(json.dumps(fields, ensure_ascii=False), flush=True)
@@ -367,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"embedding rate {rate:,.0f} chars/s from {rate_source}")  # fmt: skip
     meta = {
         "base": str(args.base),
-        "base_model": base.manifest.get("model", {}).get("id"),
+        "base_model": base.manifest.model.id,
         "embed_rate_source": rate_source,
         "noise_sigma": noise_sigma(base.vectors.shape[1]),
         "questions": args.questions,
@@ -411,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass  # not empty: someone else's files, or --keep earlier
 
-    print(f"\n### Scale — ×N synthetic copies of {args.base.name}, {base.manifest.get('model', {}).get('id')}, "
+    print(f"\n### Scale — ×N synthetic copies of {args.base.name}, {base.manifest.model.id}, "
           f"{platform.machine()}, {os.cpu_count()} CPUs\n")  # fmt: skip
     print(table(points))
     print(f"\nEmbedding: {rate:,.0f} chars/s from {rate_source}. {NOTE}")

@@ -128,7 +128,7 @@ def naive_model():
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from ictqa.modelprep import prepare_default_model
+    from ictqa.model.prepare import prepare_default_model
 
     torch.set_num_threads(len(os.sched_getaffinity(0)))
     return SentenceTransformer(str(prepare_default_model()), device="cpu")
@@ -181,8 +181,8 @@ class Naive:
 
 
 def child_build_ictqa(args: argparse.Namespace) -> int:
-    from ictqa.encoders import load_encoder
-    from ictqa.indexing import build_index
+    from ictqa.index import build_index
+    from ictqa.model import load_encoder
 
     paths = DOCS[: args.docs]
     index_dir = fresh(args.index)
@@ -222,7 +222,9 @@ def child_build_naive(args: argparse.Namespace) -> int:
         text = p.read_text(encoding="utf-8")
         windows += [{"document": p.name, "start": s, "text": text[s : s + WINDOW]} for s in range(0, len(text), WINDOW)]
     texts = [w["text"] for w in windows]
-    vecs = model.encode_document(texts, batch_size=EMBED_BATCH, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+    vecs = model.encode_document(
+        texts, batch_size=EMBED_BATCH, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
     dense = faiss.IndexFlatIP(vecs.shape[1])
     dense.add(np.ascontiguousarray(vecs, dtype=np.float32))
     bm25 = bm25s.BM25()
@@ -233,7 +235,9 @@ def child_build_naive(args: argparse.Namespace) -> int:
     with (index_dir / "windows.jsonl").open("w", encoding="utf-8") as f:
         f.writelines(json.dumps(w, ensure_ascii=False) + "\n" for w in windows)
     seconds = time.perf_counter() - t
-    return emit(pipeline="naive", docs=args.docs, chars=source_chars(paths), chunks=len(windows), seconds=seconds, load_seconds=load_s)
+    return emit(
+        pipeline="naive", docs=args.docs, chars=source_chars(paths), chunks=len(windows), seconds=seconds, load_seconds=load_s
+    )
 
 
 def child_query(args: argparse.Namespace, pipeline: str) -> int:
@@ -701,7 +705,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
         build_ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=color, label=pipe)
         if pipe == "ictqa":
             for x, y, docs in pts:
-                build_ax.annotate(f"{docs} doc{'s' if docs > 1 else ''}", (x, y), textcoords="offset points", xytext=(-12, 8), fontsize=8)
+                build_ax.annotate(
+                    f"{docs} doc{'s' if docs > 1 else ''}", (x, y), textcoords="offset points", xytext=(-12, 8), fontsize=8
+                )
     synth = sorted((p["chars"], p["build_seconds"], factor(p)) for p in scale if isinstance(p.get("build_seconds"), (int, float)))
     if synth:
         build_ax.plot([p[0] for p in synth], [p[1] for p in synth], "^:", color="tab:green", label="ictqa (synthetic ×N)")
@@ -719,7 +725,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
     synth = sorted((p["chars"], p["query_p50_ms"]) for p in scale if isinstance(p.get("query_p50_ms"), (int, float)))
     if synth:
         query_ax.plot([p[0] for p in synth], [p[1] for p in synth], "^:", color="tab:green", label="ictqa (synthetic ×N)")
-    query_ax.set(xscale="log", xlabel="corpus size (characters, log)", ylabel="query p50 (ms)", title="Query latency (p50) vs corpus size")
+    query_ax.set(
+        xscale="log", xlabel="corpus size (characters, log)", ylabel="query p50 (ms)", title="Query latency (p50) vs corpus size"
+    )
     query_ax.set_ylim(bottom=0)
 
     # Plain 1-2-5 tick labels (20k, 1M; 50 s) rather than matplotlib's 2×10^1.
@@ -752,7 +760,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--repeats", type=int, default=3, help="cold starts per pipeline; the best counts (default: %(default)s)")
     ap.add_argument("--skip-app", action="store_true", help="do not start the web servers")
     ap.add_argument("--skip-naive", action="store_true", help="measure ictqa only")
-    ap.add_argument("--out", type=Path, default=HERE / "out" / "speed", help="indexes and logs; results go to OUT.json (default: bench/out/speed)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=HERE / "out" / "speed",
+        help="indexes and logs; results go to OUT.json (default: bench/out/speed)",
+    )
     ap.add_argument("--plot", type=Path, default=REPO / "docs" / "speed.png", help="the PNG (default: docs/speed.png)")
     ap.add_argument(
         "--replot",

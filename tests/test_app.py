@@ -18,7 +18,8 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from ictqa import ui
+from ictqa import web as ui
+from ictqa.web import app as web_app
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTER = "第5章 総務省におけるICT政策の取組状況"
@@ -163,7 +164,7 @@ def test_50_mb_upload_is_refused(client, url, tmp_path):
 
 def test_too_many_questions_for_the_web_form(fake_index, tmp_path):
     f = tmp_path / "many.txt"
-    f.write_text("DFFTとは\n" * (ui.WEB_MAX_QUESTIONS + 1), encoding="utf-8")
+    f.write_text("DFFTとは\n" * (web_app.WEB_MAX_QUESTIONS + 1), encoding="utf-8")
     summary, jsonl, _ = ui.App(fake_index).batch(str(f))
     assert "1,001 questions" in summary and "ictqa batch" in summary and jsonl is None
 
@@ -221,12 +222,18 @@ def test_serves_this_machine_only_by_default():
 def test_example_api_client(url):
     run = subprocess.run(
         [sys.executable, str(REPO / "examples" / "api_client.py"), "--url", url, "-k", "2", "DFFTとは何ですか"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert run.returncode == 0, run.stderr
     assert "\n[1] " in "\n" + run.stdout and "令和5年版 情報通信白書" in run.stdout
     bad = subprocess.run(
         [sys.executable, str(REPO / "examples" / "api_client.py"), "--url", url, "   "],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert bad.returncode == 2 and "the question is empty" in bad.stderr

@@ -15,12 +15,14 @@ def test_txt_one_question_a_line_blank_lines_ignored():
 
 
 def test_jsonl_bad_rows_are_reported_and_the_rest_kept():
-    text = "\n".join([
-        json.dumps({"id": "a", "question": "DFFTとは"}),
-        "{not json",
-        json.dumps({"id": "c"}),
-        json.dumps({"question": "What is APT?"}),
-    ])
+    text = "\n".join(
+        [
+            json.dumps({"id": "a", "question": "DFFTとは"}),
+            "{not json",
+            json.dumps({"id": "c"}),
+            json.dumps({"question": "What is APT?"}),
+        ]
+    )
     rows, bad = parse_questions(text, ".jsonl")
     assert [(r[0], r[2]) for r in rows] == [("a", "DFFTとは"), ("4", "What is APT?")]
     assert bad[0].startswith("line 2: not valid JSON")

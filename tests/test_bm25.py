@@ -1,5 +1,6 @@
-"""Differential test: the BM25 engine (bm25s) against an independent one
-(rank_bm25) on Japanese passages tokenized by our own fugashi tokenizer.
+"""Differential test: ictqa's BM25 (bm25s behind ictqa.index.bm25, saved and
+loaded as an index does) against an independent engine (rank_bm25) on
+Japanese passages tokenized by our own fugashi tokenizer.
 
 rank_bm25's BM25Okapi shares the Okapi term-frequency part with Lucene's BM25
 but uses Robertson's idf, which goes negative for common words; only the idf
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 import math
 
-import bm25s
 import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from ictqa.lexical import BM25_PARAMS, words
+from ictqa.index.bm25 import BM25_PARAMS, Bm25Index
+from ictqa.lexical import words
 
 PASSAGES = [
     "総務省は光海底ケーブルの海外展開を支援している。",
@@ -38,10 +39,11 @@ class LuceneIdfOkapi(BM25Okapi):
 
 
 @pytest.fixture(scope="module")
-def engines():
+def engines(tmp_path_factory):
     tokens = [words(p) for p in PASSAGES]
-    ours = bm25s.BM25(**BM25_PARAMS)
-    ours.index(tokens, show_progress=False)
+    path = tmp_path_factory.mktemp("bm25") / "bm25"
+    Bm25Index.build(tokens).save(path)
+    ours = Bm25Index.load(path, len(PASSAGES))  # memory-mapped, as a search opens it
     ref = LuceneIdfOkapi(tokens, k1=BM25_PARAMS["k1"], b=BM25_PARAMS["b"])
     return ours, ref
 
@@ -50,14 +52,19 @@ def engines():
 def test_scores_match_rank_bm25(engines, query):
     ours, ref = engines
     q = words(query)
-    ids = ours.get_tokens_ids(q)
-    got = ours.get_scores_from_ids(ids) if ids else np.zeros(len(PASSAGES))
+    got = ours.scores(q)
     want = ref.get_scores(q) / (BM25_PARAMS["k1"] + 1)
+    assert got.shape == (len(PASSAGES),)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
 def test_the_right_passage_wins(engines):
     ours, _ = engines
     for query, best in [("光海底ケーブル", 0), ("ＤＦＦＴ", 2), ("G7 高崎", 7), ("Open RAN", 4)]:
-        scores = ours.get_scores_from_ids(ours.get_tokens_ids(words(query)))
-        assert int(np.argmax(scores)) == best, query
+        assert int(np.argmax(ours.scores(words(query)))) == best, query
+
+
+def test_vocabulary_membership(engines):
+    ours, _ = engines
+    assert "海底" in ours and "itu-t" in ours and "存在" not in ours
+    assert not ours.scores(["存在", "量子"]).any()

@@ -33,7 +33,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from ictqa import ui
+from ictqa import web as ui
 
 WAIT = 120  # seconds; the first query loads torch kernels, CI machines are slow
 EVIL_LINE = "<script>alert(1)</script>を含む文。"
@@ -61,8 +61,8 @@ def real_app(real_index):
 
 @pytest.fixture(scope="module")
 def evil_app(tmp_path_factory):
-    from ictqa.encoders import FakeEncoder
-    from ictqa.indexing import build_index
+    from ictqa.index import build_index
+    from ictqa.model import FakeEncoder
 
     corpus = tmp_path_factory.mktemp("evil-corpus")
     (corpus / "evil.txt").write_text(f"第1節 テスト\n\n1\t概要\n{EVIL_LINE}\n{EVIL_IMG}\n", encoding="utf-8")
@@ -83,15 +83,20 @@ def driver(tmp_path_factory, downloads):
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1200,1000", "--lang=ja",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,1000",
+        "--lang=ja",
     ):
         opts.add_argument(flag)
     opts.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}")
-    opts.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
-    )
+    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False})
     # Leave any alert() open so the XSS test can see it instead of Selenium
     # dismissing it silently.
     opts.set_capability("unhandledPromptBehavior", "ignore")
@@ -103,7 +108,9 @@ def driver(tmp_path_factory, downloads):
 def ask(driver, url: str, question: str) -> None:
     """Type the question and press Enter (the keyboard path), wait for cards."""
     driver.get(url)
-    box = WebDriverWait(driver, WAIT).until(lambda d: d.find_element(By.CSS_SELECTOR, "#ictqa-question input, #ictqa-question textarea"))
+    box = WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#ictqa-question input, #ictqa-question textarea")
+    )
     box.send_keys(question, Keys.ENTER)
     WebDriverWait(driver, WAIT).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "#ictqa-results .ictqa-card, #ictqa-results .ictqa-banner")

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-
 from ictqa.chunks import ChunkParams, chunk_section, citation_label
 from ictqa.documents import ITEM, KANA, SECTION, SUBITEM, Block, DocumentMeta, Heading, Section, Span
 
-META = DocumentMeta(document="seed.txt", edition="令和5年版 情報通信白書", year=2023, chapter_number="5",
-                    chapter_title="総務省におけるICT政策の取組状況")
+META = DocumentMeta(
+    document="seed.txt",
+    edition="令和5年版 情報通信白書",
+    year=2023,
+    chapter_number="5",
+    chapter_title="総務省におけるICT政策の取組状況",
+)
 PATH = (
     Heading(SECTION, "8", "ICT国際戦略の推進"),
     Heading(ITEM, "2", "デジタルインフラなどの海外展開"),
@@ -32,7 +36,9 @@ def test_citation_fields():
     assert c.path == ("2 デジタルインフラなどの海外展開", "3 分野ごとの海外展開に向けた取組", "ア 基幹通信インフラ")
     assert (c.char_start, c.char_end) == (100, 100 + len("光海底ケーブルを敷設した。"))
     assert c.edition == "令和5年版 情報通信白書" and c.year == 2023
-    assert chunk.context == "ICT国際戦略の推進 › デジタルインフラなどの海外展開 › 分野ごとの海外展開に向けた取組 › 基幹通信インフラ"
+    assert (
+        chunk.context == "ICT国際戦略の推進 › デジタルインフラなどの海外展開 › 分野ごとの海外展開に向けた取組 › 基幹通信インフラ"
+    )
 
 
 def test_long_sections_split_at_sentence_ends_within_the_limit():
@@ -48,11 +54,14 @@ def test_long_sections_split_at_sentence_ends_within_the_limit():
 
 
 def test_figures_and_footnotes_are_chunks_of_their_own():
-    sec = Section(PATH, (
-        block("本文である。", 0),
-        block("図表5-8-2-1 デジタル海外展開プラットフォーム", 10, "figure", "図表5-8-2-1"),
-        block("＊1 https://example.jp/", 50, "footnote"),
-    ))
+    sec = Section(
+        PATH,
+        (
+            block("本文である。", 0),
+            block("図表5-8-2-1 デジタル海外展開プラットフォーム", 10, "figure", "図表5-8-2-1"),
+            block("＊1 https://example.jp/", 50, "footnote"),
+        ),
+    )
     kinds = {c.kind: c for c in chunk_section(sec, META)}
     assert set(kinds) == {"text", "figure", "footnote"}
     assert kinds["figure"].citation.figure == "図表5-8-2-1"

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ictqa.documents import DocumentMeta
-from ictqa.editions import EN_TITLE, detect_edition, edition_label, load_meta, read_sidecar
+from ictqa.documents import DocumentMeta, SourceText
 from ictqa.errors import IctqaError
+from ictqa.ingest.detect import detect_language
+from ictqa.ingest.editions import EN_TITLE, detect_edition, edition_label, load_meta, read_sidecar
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "000_589c5af6fc00dccb.txt"
@@ -61,7 +62,12 @@ NONE = (None, None)
     ],
 )
 def test_detect_edition(name, text, expected):
-    assert detect_edition(Path(name), text) == expected
+    assert detect_edition(Path(name), text, detect_language(text)) == expected
+
+
+def meta_of(path: Path, text: str, root: Path | None) -> DocumentMeta:
+    """load_meta for a file whose text the reader decoded as ``text``."""
+    return load_meta(SourceText(path=path, text=text, encoding="utf-8", sha256="", language=detect_language(text)), root)
 
 
 def test_seed_names_no_edition_by_itself():
@@ -86,7 +92,7 @@ def test_edition_label(year, language, label):
 
 
 def test_seed_sidecar():
-    meta = load_meta(SEED, SEED.read_text(encoding="utf-8"), SEED.parent)
+    meta = meta_of(SEED, SEED.read_text(encoding="utf-8"), SEED.parent)
     assert meta.document == "000_589c5af6fc00dccb.txt"
     assert (meta.edition, meta.year, meta.language) == ("令和5年版 情報通信白書", 2023, "ja")
     assert (meta.chapter_number, meta.chapter_title) == ("5", "総務省におけるICT政策の取組状況")
@@ -103,31 +109,29 @@ def _file(tmp_path: Path, rel: str, sidecar: object | None = None, *, long_name:
     p.write_text("本文", encoding="utf-8")
     if sidecar is not None:
         side = p.with_name(p.name + ".meta.json") if long_name else p.with_suffix(".meta.json")
-        side.write_text(
-            sidecar if isinstance(sidecar, str) else json.dumps(sidecar, ensure_ascii=False), encoding="utf-8"
-        )
+        side.write_text(sidecar if isinstance(sidecar, str) else json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
     return p
 
 
 def test_document_id_is_relative_posix_path(tmp_path):
     p = _file(tmp_path, "corpus/r05/ch5.txt")
-    assert load_meta(p, "本文", tmp_path / "corpus").document == "r05/ch5.txt"
-    assert load_meta(p, "本文", None).document == "ch5.txt"
-    assert load_meta(p, "本文", tmp_path / "elsewhere").document == "ch5.txt"
+    assert meta_of(p, "本文", tmp_path / "corpus").document == "r05/ch5.txt"
+    assert meta_of(p, "本文", None).document == "ch5.txt"
+    assert meta_of(p, "本文", tmp_path / "elsewhere").document == "ch5.txt"
 
 
 def test_no_sidecar_falls_back_to_detection(tmp_path):
     p = _file(tmp_path, "r06_nd228210.txt")
-    assert load_meta(p, "総務省の本文", tmp_path) == DocumentMeta(
+    assert meta_of(p, "総務省の本文", tmp_path) == DocumentMeta(
         document="r06_nd228210.txt", edition="令和6年版 情報通信白書", year=2024, language="ja"
     )
-    assert load_meta(p, "English text about ICT policy.", tmp_path).language == "en"
+    assert meta_of(p, "English text about ICT policy.", tmp_path).language == "en"
 
 
 @pytest.mark.parametrize("long_name", [False, True])
 def test_sidecar_both_names(tmp_path, long_name):
     p = _file(tmp_path, "a.txt", {"edition": "平成30年版 情報通信白書", "chapter_number": 5}, long_name=long_name)
-    meta = load_meta(p, "本文", tmp_path)
+    meta = meta_of(p, "本文", tmp_path)
     assert (meta.edition, meta.year, meta.chapter_number) == ("平成30年版 情報通信白書", 2018, "5")
 
 
@@ -143,7 +147,7 @@ def test_sidecar_both_names(tmp_path, long_name):
 )
 def test_sidecar_partial(tmp_path, sidecar, edition, year, language):
     p = _file(tmp_path, "r05_x.txt", sidecar)
-    meta = load_meta(p, "本文", tmp_path)
+    meta = meta_of(p, "本文", tmp_path)
     assert (meta.edition, meta.year, meta.language) == (edition, year, language)
 
 
@@ -165,7 +169,7 @@ def test_sidecar_partial(tmp_path, sidecar, edition, year, language):
 def test_invalid_sidecar(tmp_path, sidecar, needle):
     p = _file(tmp_path, "bad.txt", sidecar)
     with pytest.raises(IctqaError) as e:
-        load_meta(p, "本文", tmp_path)
+        meta_of(p, "本文", tmp_path)
     assert needle in e.value.message
     assert "bad.meta.json" in e.value.message
 

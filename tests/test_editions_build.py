@@ -21,12 +21,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import CORPUS, SEED, shared_path
 
-from ictqa.encoders import FakeEncoder
-from ictqa.indexing import build_index
+from conftest import CORPUS, SEED
+from ictqa.index import build_index
+from ictqa.index.store import load_index, read_manifest
+from ictqa.model import FakeEncoder
 from ictqa.search import Searcher
-from ictqa.store import load_index, read_manifest
 
 pytestmark = pytest.mark.shared
 
@@ -69,11 +69,11 @@ def _hits(response, needle: str) -> list:
 
 
 @pytest.fixture(scope="module")
-def first(tmp_path_factory) -> SimpleNamespace:
+def first(tmp_path_factory, full_editions: Path, page_excerpts: Path) -> SimpleNamespace:
     """Seed + r01…r05, built through the API.  Everything the tests need of
     this first index is captured here: the CLI rebuild below replaces it."""
-    full = shared_path("data", "whitepaper", "ja", "full")
-    shared_path("data", "whitepaper", "ja", "pages_excerpts", R6_FILE)
+    full = full_editions
+    assert (page_excerpts / R6_FILE).exists()
     root = tmp_path_factory.mktemp("editions")
     corpus = root / "corpus"
     shutil.copytree(CORPUS, corpus)
@@ -94,14 +94,12 @@ def first(tmp_path_factory) -> SimpleNamespace:
 
 
 @pytest.fixture(scope="module")
-def second(first: SimpleNamespace) -> SimpleNamespace:
+def second(first: SimpleNamespace, page_excerpts: Path) -> SimpleNamespace:
     """The 令和6年版 excerpt dropped into the corpus folder, then
     ``python -m ictqa build`` over the same folder and index."""
-    excerpt = shared_path("data", "whitepaper", "ja", "pages_excerpts", R6_FILE)
+    excerpt = page_excerpts / R6_FILE
     shutil.copy(excerpt, first.corpus / R6_FILE)
-    proc = _cli(
-        "build", str(first.corpus), "--index", str(first.index_dir), "--model", "fake", "--no-progress", cwd=first.root
-    )
+    proc = _cli("build", str(first.corpus), "--index", str(first.index_dir), "--model", "fake", "--no-progress", cwd=first.root)
     searcher = Searcher(load_index(first.index_dir), FakeEncoder())
     return SimpleNamespace(proc=proc, searcher=searcher, chunks=list(searcher.chunks))
 
@@ -124,8 +122,8 @@ def test_first_build_reads_every_file(first: SimpleNamespace) -> None:
 @pytest.mark.parametrize("name", sorted(EDITIONS))
 def test_edition_detected_from_file_name(first: SimpleNamespace, name: str) -> None:
     label, year, _, _ = EDITIONS[name]
-    doc = next(d for d in first.manifest["documents"] if d["document"] == name)
-    assert (doc["edition"], doc["year"], doc["language"]) == (label, year, "ja")
+    doc = next(d for d in first.manifest.documents if d.document == name)
+    assert (doc.edition, doc.year, doc.language) == (label, year, "ja")
     chunks = [c for c in first.chunks if c.citation.document == name]
     assert chunks
     assert {(c.citation.edition, c.citation.year) for c in chunks} == {(label, year)}
@@ -177,18 +175,19 @@ def test_bm25_finds_the_r05_platform_passage(first: SimpleNamespace) -> None:
 # --------------------------------------------------------------------------
 
 
-def test_r06_excerpt_is_read_as_reiwa6() -> None:
+def test_r06_excerpt_is_read_as_reiwa6(page_excerpts: Path) -> None:
     from ictqa.chunks import ChunkParams
-    from ictqa.indexing import parse_file
-    from ictqa.structure import parse_sections
+    from ictqa.index import parse_file
+    from ictqa.ingest import read_source
+    from ictqa.parse import parse_source
 
-    path = shared_path("data", "whitepaper", "ja", "pages_excerpts", R6_FILE)
+    path = page_excerpts / R6_FILE
     parsed = parse_file(path, path.parent, ChunkParams())
     assert (parsed.meta.edition, parsed.meta.year, parsed.meta.language) == (R6, 2024, "ja")
     assert (parsed.kind, parsed.encoding) == ("text", "utf-8")
     # An excerpt from inside a 節: no headings, both paragraphs kept whole.
     text = path.read_text(encoding="utf-8")
-    sections = parse_sections(text)
+    sections = parse_source(read_source(path))
     assert [s.path for s in sections] == [()]
     assert [b.text for b in sections[0].blocks] == [line.strip() for line in text.splitlines() if line.strip()]
     assert parsed.chunks and all(c.citation.label == R6 for c in parsed.chunks)
@@ -239,8 +238,8 @@ def test_edition_filter_returns_only_r06(second: SimpleNamespace, edition: str) 
 
 def test_info_lists_r06(first: SimpleNamespace, second: SimpleNamespace) -> None:
     manifest = read_manifest(first.index_dir)
-    doc = next(d for d in manifest["documents"] if d["document"] == R6_FILE)
-    assert (doc["edition"], doc["year"], doc["language"], doc["kind"]) == (R6, 2024, "ja", "text")
+    doc = next(d for d in manifest.documents if d.document == R6_FILE)
+    assert (doc.edition, doc.year, doc.language, doc.kind) == (R6, 2024, "ja", "text")
 
 
 # --------------------------------------------------------------------------
@@ -251,8 +250,8 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 @pytest.fixture(scope="module")
-def english(tmp_path_factory) -> SimpleNamespace:
-    src = shared_path("data", "whitepaper", "en_related")
+def english(tmp_path_factory, en_related: Path) -> SimpleNamespace:
+    src = en_related
     files = sorted(src.glob("*.txt"))
     assert files
     root = tmp_path_factory.mktemp("english")
@@ -273,7 +272,7 @@ def english(tmp_path_factory) -> SimpleNamespace:
 
 def test_english_documents_are_english(english: SimpleNamespace) -> None:
     assert english.report.problems == ()
-    languages = {d["document"]: d["language"] for d in english.manifest["documents"]}
+    languages = {d.document: d.language for d in english.manifest.documents}
     assert languages == {SEED.name: "ja", **{f.name: "en" for f in english.files}}
     for f in english.files:
         chunks = [c for c in english.chunks if c.citation.document == f.name]
@@ -286,9 +285,7 @@ def test_english_text_is_all_chunked(english: SimpleNamespace) -> None:
     character of it ends up in a chunk, in order."""
     for f in english.files:
         source = f.read_text(encoding="utf-8")
-        chunks = sorted(
-            (c for c in english.chunks if c.citation.document == f.name), key=lambda c: c.citation.char_start
-        )
+        chunks = sorted((c for c in english.chunks if c.citation.document == f.name), key=lambda c: c.citation.char_start)
         assert all(not c.citation.section and not c.citation.path for c in chunks)
         squeezed = "".join("".join(c.text.split()) for c in chunks)
         assert squeezed == "".join(source.split()), f.name

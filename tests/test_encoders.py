@@ -8,10 +8,10 @@ import shutil
 import numpy as np
 import pytest
 
-from ictqa.encoders import RECOMMENDED_MODEL, Encoder, FakeEncoder, load_encoder
-from ictqa.onnx_encoder import OnnxEncoder
 from ictqa.errors import IctqaError
-from ictqa.modelprep import DEFAULT_MODEL
+from ictqa.model import RECOMMENDED_MODEL, Encoder, FakeEncoder, load_encoder
+from ictqa.model.onnx import OnnxEncoder
+from ictqa.model.prepare import DEFAULT_MODEL
 
 # --------------------------------------------------------------------- fake
 

@@ -167,7 +167,6 @@ def test_shipped_splits_match_the_tagger_in_use(shipped):
             assert tuple(words(s)) == ws, s
 
 
-
 def test_acronyms_are_looked_up_too():
     table = TABLE | {"tv": [("テレビ", ("テレビ",))]}
     assert [t.english for t in translate("Which TV standard?", table)] == ["tv"]

@@ -17,11 +17,12 @@ import pytest
 
 from conftest import SEED
 from ictqa.chunks import ChunkParams
-from ictqa.encoders import FakeEncoder
 from ictqa.errors import IctqaError
-from ictqa.indexing import build_index
+from ictqa.index import build_index
+from ictqa.index.manifest import Manifest
+from ictqa.index.store import FORMAT_VERSION, current_build, load_index, read_manifest
+from ictqa.model import FakeEncoder
 from ictqa.search import Searcher
-from ictqa.store import FORMAT_VERSION, current_build, load_index, read_manifest
 
 MINI = """第1節 テスト節
 
@@ -43,14 +44,18 @@ def small_corpus(tmp_path: Path) -> Path:
 
 def test_manifest_records_what_a_user_needs(fake_index):
     m = read_manifest(fake_index)
-    assert m["format_version"] == FORMAT_VERSION
-    assert m["model"] == {"id": "fake:hash-ngram-64", "dimension": 64}
-    assert m["lexical"]["dictionary"] == "unidic-lite" and m["lexical"]["dictionary_version"] == "1.0.8"
-    [doc] = m["documents"]
-    assert doc["document"] == SEED.name
-    assert doc["edition"] == "令和5年版 情報通信白書" and doc["year"] == 2023
-    assert len(doc["sha256"]) == 64 and doc["chunks"] == m["counts"]["chunks"] > 50
-    assert m["ictqa_version"] and m["built_at"]
+    assert m.format_version == FORMAT_VERSION
+    assert (m.model.id, m.model.dimension, m.model.runtime) == ("fake:hash-ngram-64", 64, None)
+    assert m.lexical["dictionary"] == "unidic-lite" and m.lexical["dictionary_version"] == "1.0.8"
+    [doc] = m.documents
+    assert doc.document == SEED.name
+    assert doc.edition == "令和5年版 情報通信白書" and doc.year == 2023
+    assert len(doc.sha256) == 64 and doc.chunks == m.counts.chunks > 50
+    assert m.ictqa_version and m.built_at and m.glossary and m.glossary.glosses > 0
+    # On disk it is plain JSON that the typed form reads and writes back unchanged.
+    raw = json.loads((current_build(fake_index) / "manifest.json").read_text(encoding="utf-8"))
+    assert raw["model"] == {"id": "fake:hash-ngram-64", "dimension": 64} and raw["counts"]["chunks"] == m.counts.chunks
+    assert Manifest.from_json(raw).to_json() == raw
 
 
 def test_index_files_are_plain_and_consistent(fake_index):
@@ -198,9 +203,9 @@ SLOW_BUILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from ictqa.encoders import FakeEncoder
-    from ictqa.indexing import build_index
-    import ictqa.store as store
+    from ictqa.model import FakeEncoder
+    from ictqa.index import build_index
+    import ictqa.index.store as store
 
     class Slow(FakeEncoder):
         def encode_documents(self, texts):
@@ -243,14 +248,14 @@ def test_kill_9_during_a_build_leaves_the_old_index_answering(tmp_path):
 def test_faiss_type_follows_size(monkeypatch):
     """Exact search while small; HNSW beyond FLAT_LIMIT, still finding the
     true nearest neighbours of these vectors."""
-    from ictqa import store
+    from ictqa.index import vectors
 
     rng = np.random.default_rng(0)
     vecs = rng.normal(size=(600, 32)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    assert type(store.vector_index(vecs)).__name__ == "IndexFlatIP"
-    monkeypatch.setattr(store, "FLAT_LIMIT", 100)
-    hnsw = store.vector_index(vecs)
+    assert type(vectors.build_faiss(vecs)).__name__ == "IndexFlatIP"
+    monkeypatch.setattr(vectors, "FLAT_LIMIT", 100)
+    hnsw = vectors.build_faiss(vecs)
     assert type(hnsw).__name__ == "IndexHNSWFlat"
     queries = vecs[:50] + 0.05 * rng.normal(size=(50, 32)).astype(np.float32)
     _, got = hnsw.search(queries, 10)
@@ -260,24 +265,23 @@ def test_faiss_type_follows_size(monkeypatch):
 
 
 def test_hnsw_index_round_trips(monkeypatch, tmp_path):
-    from ictqa import store
-    from ictqa.encoders import FakeEncoder
-    from ictqa.indexing import build_index
+    from ictqa.index import build_index, store, vectors
+    from ictqa.model import FakeEncoder
 
-    monkeypatch.setattr(store, "FLAT_LIMIT", 10)
+    monkeypatch.setattr(vectors, "FLAT_LIMIT", 10)
     build_index([SEED], tmp_path / "idx", FakeEncoder(), progress=False)
     idx = store.load_index(tmp_path / "idx")
-    assert idx.manifest["faiss"] == {"passages": "IndexHNSWFlat", "sentences": "IndexHNSWFlat"}
-    assert idx.dense.hnsw.efSearch >= store.HNSW_EF_SEARCH
-    assert idx.sentence_index.ntotal == len(idx.sentence_vectors)
+    assert idx.manifest.faiss == {"passages": "IndexHNSWFlat", "sentences": "IndexHNSWFlat"}
+    assert idx.passages.faiss.hnsw.efSearch >= vectors.HNSW_EF_SEARCH
+    assert idx.sentences.faiss.ntotal == len(idx.sentence_vectors)
 
 
 def test_interchangeable_model_ids_keep_vectors(monkeypatch, tmp_path):
     """An index made by the reference sentence-transformers path is kept, not
     re-embedded, by a build with the ONNX fp32 default (same vectors); any
     other change of model is a full rebuild."""
-    from ictqa import indexing
-    from ictqa.encoders import FakeEncoder
+    from ictqa.index import build as indexing
+    from ictqa.model import FakeEncoder
 
     class Renamed(FakeEncoder):
         def __init__(self, model_id: str) -> None:

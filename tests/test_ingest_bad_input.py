@@ -26,15 +26,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import CORPUS, SEED
 
+from conftest import CORPUS, SEED
 from ictqa.chunks import ChunkParams
-from ictqa.encoders import FakeEncoder
 from ictqa.errors import IctqaError
-from ictqa.indexing import parse_file
-from ictqa.readers import read_source
+from ictqa.index import parse_file
+from ictqa.index.store import load_index, read_manifest
+from ictqa.ingest import read_source
+from ictqa.model import FakeEncoder
 from ictqa.search import Searcher
-from ictqa.store import load_index, read_manifest
 
 SIDECAR = SEED.with_suffix(".meta.json")
 QUESTION = "デジタル海外展開プラットフォームの会員数"
@@ -47,9 +47,7 @@ _BUILD_LINE = re.compile(
 
 def build(corpus: Path, index: Path, *extra: Path) -> subprocess.CompletedProcess[str]:
     args = ["build", str(corpus), *map(str, extra), "--index", str(index), "--model", "fake", "--no-progress"]
-    return subprocess.run(
-        [sys.executable, "-m", "ictqa", *args], capture_output=True, text=True, timeout=300, check=False
-    )
+    return subprocess.run([sys.executable, "-m", "ictqa", *args], capture_output=True, text=True, timeout=300, check=False)
 
 
 def skipped_lines(stderr: str) -> list[str]:
@@ -216,8 +214,8 @@ def test_bad_file_is_reported_and_skipped(good: SimpleNamespace, work: SimpleNam
     assert "1 file(s) skipped (see above)" in p.stderr
     assert_nothing_lost(good, work.index, p.stdout)
     assert int(_BUILD_LINE.search(p.stdout)["embedded"]) == 0
-    assert not any(d["document"] == bad.name for d in read_manifest(work.index)["documents"])
-    assert [pr["path"] for pr in read_manifest(work.index)["problems"]] == [str(bad)]
+    assert not any(d.document == bad.name for d in read_manifest(work.index).documents)
+    assert [pr.path for pr in read_manifest(work.index).problems] == [str(bad)]
     if kind == "huge":
         assert elapsed < 60  # the whole CLI run; the refusal itself is timed below
 
@@ -304,8 +302,8 @@ def test_legacy_encoding_through_the_cli(tmp_path: Path) -> None:
     shutil.copy(SIDECAR, corpus / SIDECAR.name)
     p = build(corpus, tmp_path / "index")
     assert p.returncode == 0, p.stderr
-    doc = read_manifest(tmp_path / "index")["documents"][0]
-    assert (doc["encoding"], doc["edition"]) == ("cp932", "令和5年版 情報通信白書")
+    doc = read_manifest(tmp_path / "index").documents[0]
+    assert (doc.encoding, doc.edition) == ("cp932", "令和5年版 情報通信白書")
     assert answers(tmp_path / "index")
 
 

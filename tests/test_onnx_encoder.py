@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ictqa.encoders import ONNX_FP32_MODEL, ONNX_INT8_MODEL, RECOMMENDED_MODEL, load_encoder
 from ictqa.errors import IctqaError
-from ictqa.modelprep import DEFAULT_MODEL, prepare_default_model
-from ictqa.onnx_encoder import ONNX_DIR, RUNTIMES, OnnxEncoder
+from ictqa.model import ONNX_FP32_MODEL, ONNX_INT8_MODEL, RECOMMENDED_MODEL, load_encoder
+from ictqa.model.onnx import ONNX_DIR, RUNTIMES, OnnxEncoder
+from ictqa.model.prepare import DEFAULT_MODEL, prepare_default_model
 
 pytestmark = pytest.mark.slow
 
@@ -201,7 +201,7 @@ def test_openvino_copy_is_made_once_and_gives_the_same_vectors(tmp_path, fp32):
 
 def test_openvino_runs_from_the_onnx_file_when_the_folder_is_not_writable(tmp_path, monkeypatch, fp32):
     pytest.importorskip("openvino")
-    import ictqa.onnx_encoder as oe
+    import ictqa.model.onnx as oe
 
     copy = _model_copy(tmp_path)
 

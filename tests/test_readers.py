@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ictqa.errors import IctqaError
-from ictqa.readers import SourceText, detect_language, iter_corpus_files, read_source
+from ictqa.ingest import SourceText, detect_language, iter_corpus_files, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "000_589c5af6fc00dccb.txt"
@@ -47,7 +47,7 @@ def test_seed_reads_as_utf8():
     raw = SEED.read_bytes()
     s = read_source(SEED)
     assert isinstance(s, SourceText)
-    assert (s.encoding, s.kind, s.language, s.pages) == ("utf-8", "text", "ja", ())
+    assert (s.encoding, s.kind, s.language, s.page_starts) == ("utf-8", "text", "ja", ())
     assert s.sha256 == hashlib.sha256(raw).hexdigest()
     assert s.text == raw.decode("utf-8")
     assert "第第88節 ICT国際戦略の推進" in s.text
@@ -246,8 +246,7 @@ def _pages(first: int, contents: list[bytes], resources: bytes) -> tuple[list[by
         n = first + 2 * i
         kids.append(b"%d 0 R" % n)
         objs.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources %s /Contents %d 0 R >>"
-            % (resources, n + 1)
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources %s /Contents %d 0 R >>" % (resources, n + 1)
         )
         objs.append(_stream(content))
     return objs, b"[" + b" ".join(kids) + b"]"
@@ -274,7 +273,7 @@ def cid_pdf(pages: list[list[str]], *, tounicode: bool = True) -> bytes:
     contents = []
     for lines in pages:
         ops = [b"BT /F1 12 Tf 72 800 Td 16 TL"]
-        ops += [b"<%s> Tj T*" % "".join("%04X" % cid[c] for c in line).encode() for line in lines]
+        ops += [b"<%s> Tj T*" % "".join(f"{cid[c]:04X}" for c in line).encode() for line in lines]
         contents.append(b"\n".join(ops + [b"ET"]))
     page_objs, kids = _pages(7, contents, b"<< /Font << /F1 3 0 R >> >>")
     return _pdf(
@@ -337,9 +336,9 @@ def test_pdf_japanese_text_and_pages(tmp_path):
     assert (s.kind, s.encoding, s.language) == ("pdf", "pdf", "ja")
     assert s.sha256 == hashlib.sha256(data).hexdigest()
     assert s.text.split("\n") == PDF_PAGES[0] + PDF_PAGES[1]
-    assert s.pages == (0, len("\n".join(PDF_PAGES[0])) + 1)
-    assert s.text[s.pages[1] :].startswith("（1）これまでの取組")
-    assert s.page_at(0) == 1 and s.page_at(s.pages[1] - 1) == 1 and s.page_at(s.pages[1]) == 2
+    assert s.page_starts == (0, len("\n".join(PDF_PAGES[0])) + 1)
+    assert s.text[s.page_starts[1] :].startswith("（1）これまでの取組")
+    assert s.page_at(0) == 1 and s.page_at(s.page_starts[1] - 1) == 1 and s.page_at(s.page_starts[1]) == 2
 
 
 def test_pdf_from_reportlab_cid_fonts(tmp_path):
@@ -358,7 +357,7 @@ def test_pdf_from_reportlab_cid_fonts(tmp_path):
     c.save()
     s = read_source(p)
     assert s.text.split("\n") == PDF_PAGES[0] + PDF_PAGES[1]
-    assert len(s.pages) == 2
+    assert len(s.page_starts) == 2
 
 
 def test_pdf_without_unicode_map_is_refused(tmp_path):
@@ -431,7 +430,7 @@ def _mic_page_sjis(tmp_path: Path) -> Path:
 
 def test_mic_html_page(tmp_path):
     s = read_source(_mic_page_sjis(tmp_path))
-    assert (s.kind, s.encoding, s.language, s.pages) == ("html", "cp932", "ja", ())
+    assert (s.kind, s.encoding, s.language, s.page_starts) == ("html", "cp932", "ja", ())
     blocks = s.text.split("\n\n")
     assert len(blocks) == len(MIC_PAGE_EXPECTED), blocks
     for got, want in zip(blocks, MIC_PAGE_EXPECTED):
@@ -462,9 +461,7 @@ def test_html_declared_charset_wrong_falls_back_to_detection(tmp_path):
     assert s.text.startswith("第2部　情報通信分野の現状と課題")
 
 
-@pytest.mark.parametrize(
-    ("charset", "codec"), [("EUC-JP", "euc_jp"), ("utf-8", "utf-8"), (None, "cp932"), (None, "euc_jp")]
-)
+@pytest.mark.parametrize(("charset", "codec"), [("EUC-JP", "euc_jp"), ("utf-8", "utf-8"), (None, "cp932"), (None, "euc_jp")])
 def test_html_charsets(tmp_path, charset, codec):
     meta = f'<meta charset="{charset}">' if charset else ""
     html = f"<html><head>{meta}<title>t</title></head><body><h2>第3節　電波政策の動向</h2><p>電波の有効利用を推進している。</p></body></html>"

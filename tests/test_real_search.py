@@ -14,12 +14,19 @@ CASES = [
     # (question, expected end of the citation label, a string the highlight must contain)
     # The highlight picks the sentence naming the platform, not the one with
     # 100を超える会員 (one of the ~6% of dev questions it misses; bench/dev_eval.py).
-    ("デジタル海外展開プラットフォームにはどれくらいの会員が参加していますか", "2(1) 総務省における海外展開支援ツール", "デジタル海外展開プラットフォーム"),
+    (
+        "デジタル海外展開プラットフォームにはどれくらいの会員が参加していますか",
+        "2(1) 総務省における海外展開支援ツール",
+        "デジタル海外展開プラットフォーム",
+    ),
     ("JICTはどのような機関ですか", "2(2) 株式会社海外通信・放送・郵便事業支援機構（JICT）", "JICT"),
     ("ITU全権委員会議で日本人が当選したポストは", "5(5) 国際電気通信連合（ITU）", None),
     ("What is Data Free Flow with Trust?", "3(1) 信頼性のある自由なデータ流通（DFFT）", "DFFT"),
-    ("Which organisation invests in overseas telecom, broadcasting and postal projects with Japanese companies?",
-     "2(2) 株式会社海外通信・放送・郵便事業支援機構（JICT）", None),
+    (
+        "Which organisation invests in overseas telecom, broadcasting and postal projects with Japanese companies?",
+        "2(2) 株式会社海外通信・放送・郵便事業支援機構（JICT）",
+        None,
+    ),
     ("What does Japan do with ASEAN on cybersecurity?", "5(4)イ サイバーセキュリティ分野における協力体制の強化", None),
 ]
 

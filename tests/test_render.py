@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from ictqa.chunks import Chunk, Citation
 from ictqa.results import Highlight, Response, Result
-from ictqa.ui import render_error, render_response
+from ictqa.web.render import render_error, render_response
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
 
-def make_result(text: str, highlight: Highlight | None = None, label: str = "令和5年版 情報通信白書 第5章第8節 1(1) これまでの取組") -> Result:
+def make_result(
+    text: str, highlight: Highlight | None = None, label: str = "令和5年版 情報通信白書 第5章第8節 1(1) これまでの取組"
+) -> Result:
     citation = Citation("seed.txt", "令和5年版 情報通信白書", "第5章 x", "第8節 y", ("1 概要",), None, label, 0, len(text))
     chunk = Chunk("seed.txt#0", "text", text, "ctx", "ja", citation)
     return Result(1, 0.9, chunk, highlight)

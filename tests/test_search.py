@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ictqa.encoders import FakeEncoder
 from ictqa.errors import IctqaError
-from ictqa.search import MAX_QUERY_CHARS, Abstention, FusionWeights, Searcher, check_query, coverage, fuse
-from ictqa.store import load_index
+from ictqa.index.store import load_index
+from ictqa.model import FakeEncoder
+from ictqa.search import MAX_QUERY_CHARS, Abstention, FusionWeights, Searcher, analyse, check_query, fuse
+from ictqa.search.fusion import scaled
+from ictqa.search.signals import SIGNALS, coverage
 
 RESULT_KEYS = {"rank", "score", "text", "citation", "highlight"}
 CITATION_KEYS = {"document", "edition", "chapter", "section", "path", "figure", "label", "char_start", "char_end"}
@@ -80,6 +82,14 @@ def test_modes_differ_and_are_validated(searcher):
         searcher.search("DFFT", mode="magic")
 
 
+def _fused(passage, sentence, bm25, cov, weights, translated=None):
+    """fuse() over hand-made signals, scaled as ictqa.search.signals scales them."""
+    signals = {"passage": passage, "sentence": sentence, "lexical": scaled(bm25)}
+    if translated is not None:
+        signals["translated"] = scaled(translated)
+    return fuse(signals, weights, {"lexical": cov**2})
+
+
 def test_fusion_ordering_on_a_hand_made_example():
     # Three candidates: A is the dense winner, B shares the question's acronym,
     # C has the one sentence that answers.
@@ -88,13 +98,30 @@ def test_fusion_ordering_on_a_hand_made_example():
     bm25 = np.array([0.0, 7.0, 1.0])
     w = FusionWeights(lexical=0.05)
     # A Japanese question (all words in the index): lexical evidence counts.
-    assert list(np.argsort(-fuse(passage, sentence, bm25, 1.0, w))) == [2, 1, 0]
+    assert list(np.argsort(-_fused(passage, sentence, bm25, 1.0, w))) == [2, 1, 0]
     # An English question sharing almost nothing with the index: dense decides.
-    assert list(np.argsort(-fuse(passage, sentence, bm25, 0.1, w))) == [2, 0, 1]
+    assert list(np.argsort(-_fused(passage, sentence, bm25, 0.1, w))) == [2, 0, 1]
     # Without a sentence signal, a strong lexical match wins only with coverage.
     zero = np.zeros(3)
-    assert int(np.argmax(fuse(passage, zero, bm25, 1.0, FusionWeights(1.0, 0.0, 0.05)))) == 1
-    assert int(np.argmax(fuse(passage, zero, bm25, 0.0, FusionWeights(1.0, 0.0, 0.05)))) == 0
+    assert int(np.argmax(_fused(passage, zero, bm25, 1.0, FusionWeights(1.0, 0.0, 0.05)))) == 1
+    assert int(np.argmax(_fused(passage, zero, bm25, 0.0, FusionWeights(1.0, 0.0, 0.05)))) == 0
+
+
+def test_every_signal_has_a_weight_and_fusion_weighs_by_name():
+    for name in SIGNALS:
+        assert isinstance(FusionWeights().weight(name), float), name
+    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    assert list(fuse({"passage": a, "sentence": b}, FusionWeights(passage=2.0, sentence=1.0))) == [2.0, 1.0]
+    assert list(fuse({"passage": a, "lexical": b}, FusionWeights(), {"lexical": 10.0})) == [1.0, 1.0]
+
+
+def test_candidates_expose_the_signals_the_ranking_uses(searcher):
+    """What bench/tune_fusion.py tunes on is what the Searcher ranks by."""
+    q = analyse("光海底ケーブルの敷設")
+    cands = searcher.candidates(q, searcher.encoder.encode_queries([q.text])[0])
+    assert set(cands.signals) == {"passage", "sentence", "lexical", "prior"}
+    order = cands.ids[np.argsort(-fuse(cands.signals, searcher.weights, cands.scales), kind="stable")][:5]
+    assert [searcher.chunks[i].id for i in order] == [r.chunk.id for r in searcher.search(q.text, k=5).results]
 
 
 def test_coverage():
@@ -106,19 +133,21 @@ def test_coverage():
 
 def test_abstention_rule():
     a = Abstention(margin_ja=0.02, margin_en=0.01)
-    assert a.answerable("DFFTとは", 0.90, 0.85)
-    assert not a.answerable("DFFTとは", 0.86, 0.85)
-    assert a.answerable("What is DFFT?", 0.86, 0.845)
-    assert not a.answerable("Curry recipe?", 0.80, 0.84)
-    assert a.answerable("What is DFFT?", 0.81, None) and not a.answerable("DFFTとは", 0.81, None)
+    ja, en, recipe = analyse("DFFTとは"), analyse("What is DFFT?"), analyse("Curry recipe?")
+    assert a.answerable(ja, 0.90, 0.85)
+    assert not a.answerable(ja, 0.86, 0.85)
+    assert a.answerable(en, 0.86, 0.845)
+    assert not a.answerable(recipe, 0.80, 0.84)
+    assert a.answerable(en, 0.81, None) and not a.answerable(ja, 0.81, None)
     # An English question whose first passage holds three of its translated
     # terms is answerable a little below the margin, not far below it, and
     # this never applies to Japanese questions.
     b = Abstention()
-    assert not b.answerable("Which submarine cable plan?", 0.80, 0.81, terms_in_top=2)
-    assert b.answerable("Which submarine cable plan?", 0.80, 0.81, terms_in_top=3)
-    assert not b.answerable("Which submarine cable plan?", 0.80, 0.83, terms_in_top=5)
-    assert not b.answerable("海底ケーブル計画は", 0.80, 0.81, terms_in_top=5)
+    cable, cable_ja = analyse("Which submarine cable plan?"), analyse("海底ケーブル計画は")
+    assert not b.answerable(cable, 0.80, 0.81, terms_in_top=2)
+    assert b.answerable(cable, 0.80, 0.81, terms_in_top=3)
+    assert not b.answerable(cable, 0.80, 0.83, terms_in_top=5)
+    assert not b.answerable(cable_ja, 0.80, 0.81, terms_in_top=5)
 
 
 def test_chapter_filter(searcher):
@@ -168,7 +197,8 @@ def test_translated_terms_alone_rank_the_passages_that_hold_them(searcher):
     assert "遠隔医療" in r.results[0].chunk.text and "スマートフォン" in r.results[0].chunk.text
     # A spelling counts only where all its words occur (in the passage or its
     # heading): 遠隔 or 医療 alone is not enough.
-    _, (scores,) = s._translated("telemedicine")
+    q = s.analyse("telemedicine")
+    (scores,) = s.candidates(q, s.encoder.encode_queries([q.text])[0]).evidence.per_term
     for c, v in zip(s.chunks, scores):
         assert (v > 0) == ("遠隔" in c.embed_text and "医療" in c.embed_text), c.id
 
@@ -193,20 +223,20 @@ def test_fusion_adds_translated_terms_on_a_hand_made_example():
     sentence = np.array([0.86, 0.85])
     bm25 = np.zeros(2)
     translated = np.array([0.0, 12.0])
-    assert int(np.argmax(fuse(passage, sentence, bm25, 0.0, FusionWeights(), translated=translated))) == 1
-    assert int(np.argmax(fuse(passage, sentence, bm25, 0.0, FusionWeights(translated=0.0), translated=translated))) == 0
-    assert int(np.argmax(fuse(passage, sentence, bm25, 0.0, FusionWeights()))) == 0
+    assert int(np.argmax(_fused(passage, sentence, bm25, 0.0, FusionWeights(), translated=translated))) == 1
+    assert int(np.argmax(_fused(passage, sentence, bm25, 0.0, FusionWeights(translated=0.0), translated=translated))) == 0
+    assert int(np.argmax(_fused(passage, sentence, bm25, 0.0, FusionWeights()))) == 0
 
 
 def test_faiss_threads_are_set_for_the_call_and_restored():
     """Single questions search FAISS on one OpenMP thread (an idle spinning
     worker slows the next encoding); the caller's setting comes back."""
     faiss = pytest.importorskip("faiss")
-    from ictqa.search import _faiss_threads
+    from ictqa.index.vectors import faiss_threads
 
     faiss.omp_set_num_threads(2)
-    with _faiss_threads(1):
+    with faiss_threads(1):
         assert faiss.omp_get_max_threads() == 1
     assert faiss.omp_get_max_threads() == 2
-    with _faiss_threads(None):
+    with faiss_threads(None):
         assert faiss.omp_get_max_threads() == 2

@@ -12,7 +12,6 @@ Three kinds of input:
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections import Counter
 from pathlib import Path
@@ -20,20 +19,14 @@ from pathlib import Path
 import pytest
 
 from ictqa.documents import BOX, CHAPTER, ITEM, KANA, PART, SECTION, SUBITEM, SUBKANA, Block, Heading, Section
-from ictqa.reflow import Fragment, join_groups, join_verbatim, reflow
-from ictqa.structure import _undouble, detect_style, format_tree, infer_chapter_number, parse_sections
+from ictqa.ingest.detect import detect_dialect
+from ictqa.parse import format_tree, infer_chapter_number, parse_sections
+from ictqa.parse.pdf_text import _undouble
+from ictqa.parse.reflow import Fragment, join_groups, join_verbatim, reflow
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "structure"
 SEED = HERE.parent / "corpus" / "000_589c5af6fc00dccb.txt"
-
-
-def _shared_dir() -> Path:
-    env = os.environ.get("ICTQA_SHARED")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
-
-
-WEB_FULL = _shared_dir() / "data" / "whitepaper" / "ja" / "full"
 
 
 # --------------------------------------------------------------------------
@@ -76,19 +69,19 @@ def seed_text() -> str:
 
 @pytest.fixture(scope="module")
 def seed(seed_text: str) -> list[Section]:
-    return parse_sections(seed_text)
+    return parse_sections(seed_text, detect_dialect(seed_text))
 
 
 @pytest.fixture(scope="module")
 def pdf_mini() -> tuple[str, list[Section]]:
     text = _read(DATA / "pdf_mini.txt")
-    return text, parse_sections(text)
+    return text, parse_sections(text, detect_dialect(text))
 
 
 @pytest.fixture(scope="module")
 def web_mini() -> tuple[str, list[Section]]:
     text = _read(DATA / "web_mini.txt")
-    return text, parse_sections(text)
+    return text, parse_sections(text, detect_dialect(text))
 
 
 # --------------------------------------------------------------------------
@@ -381,9 +374,7 @@ def test_seed_figures(seed: list[Section]) -> None:
         ("12", ("フランス",)),  # printed under ウ オーストラリア
     ],
 )
-def test_seed_footnotes_attach_to_their_marker(
-    seed: list[Section], number: str, section_titles: tuple[str, ...]
-) -> None:
+def test_seed_footnotes_attach_to_their_marker(seed: list[Section], number: str, section_titles: tuple[str, ...]) -> None:
     section = _section(seed, *section_titles)
     notes = [t for t in _texts(section, "footnote") if t.split(" ")[0] == f"＊{number}"]
     assert len(notes) == 1
@@ -396,8 +387,7 @@ def test_seed_footnote_text_is_whole(seed: list[Section]) -> None:
     assert notes["＊4"].endswith("政策フォーカス「G7群馬高崎デジタル・技術大臣会合」を参照。")
     assert "アジア太平洋島しょ国、中南米、欧州と全世界" in notes["＊7"]
     assert notes["＊2"] == (
-        "＊2 国際電気通信連合（ITU：International\tTelecommunication\tUnion）"
-        "などの公的な国際標準化機関によって策定された標準"
+        "＊2 国際電気通信連合（ITU：International\tTelecommunication\tUnion）などの公的な国際標準化機関によって策定された標準"
     )
     prose = "\n".join(b.text for b in _blocks(seed, "text"))
     assert "https://" not in prose and "国際標準化機関によって策定された標準" not in prose
@@ -411,9 +401,9 @@ def test_seed_list_items_are_paragraphs(seed: list[Section]) -> None:
 
 
 def test_seed_style_and_chapter(seed_text: str, seed: list[Section]) -> None:
-    assert detect_style(seed_text) == "pdf"
+    assert detect_dialect(seed_text) == "pdf"
     assert infer_chapter_number(seed) == "5"
-    assert parse_sections(seed_text, style="pdf") == seed
+    assert parse_sections(seed_text, "pdf") == seed
 
 
 # --------------------------------------------------------------------------
@@ -525,7 +515,7 @@ def test_web_box_path(web_mini: tuple[str, list[Section]]) -> None:
     ],
 )
 def test_web_small_cases(text: str, tree: str) -> None:
-    sections = parse_sections(text, style="web")
+    sections = parse_sections(text, "web")
     assert format_tree(sections) == tree
     for block in _blocks(sections):
         _assert_offsets(text, block)
@@ -536,7 +526,7 @@ def test_web_footnote_goes_to_the_heading_with_its_marker() -> None:
         "第1節\u3000節\n1\u3000項\nア\u3000前\n前の本文 5 である。\nイ\u3000後\n後の本文である。\n"
         "5\u3000AJCCBC：https://www.ajccbc.org/index.html2\u3000次の項\n"
     )
-    sections = parse_sections(text)
+    sections = parse_sections(text, detect_dialect(text))
     assert _texts(_section(sections, "前"), "footnote") == ["5\u3000AJCCBC：https://www.ajccbc.org/index.html"]
     assert _texts(_section(sections, "後"), "footnote") == []
     assert sections[-1].path[-1] == Heading(ITEM, "2", "次の項")
@@ -546,8 +536,8 @@ def test_web_footnote_goes_to_the_heading_with_its_marker() -> None:
     ("name", "style"),
     [("pdf_mini.txt", "pdf"), ("web_mini.txt", "web")],
 )
-def test_detect_style(name: str, style: str) -> None:
-    assert detect_style(_read(DATA / name)) == style
+def test_detect_dialect(name: str, style: str) -> None:
+    assert detect_dialect(_read(DATA / name)) == style
 
 
 def test_infer_chapter_number_without_figures() -> None:
@@ -561,7 +551,7 @@ def test_format_tree_skips_unheaded_and_empty() -> None:
 
 
 def test_parse_is_pure(seed_text: str) -> None:
-    assert parse_sections(seed_text) == parse_sections(seed_text)
+    assert parse_sections(seed_text, detect_dialect(seed_text)) == parse_sections(seed_text, detect_dialect(seed_text))
 
 
 # --------------------------------------------------------------------------
@@ -582,13 +572,11 @@ EDITIONS = {
 
 
 @pytest.fixture(scope="module")
-def editions() -> dict[str, tuple[str, list[Section]]]:
-    if not WEB_FULL.is_dir():
-        pytest.skip(f"shared web text absent ({WEB_FULL})")
+def editions(full_editions: Path) -> dict[str, tuple[str, list[Section]]]:
     out = {}
     for name in EDITIONS:
-        text = _read(WEB_FULL / f"{name}.txt")
-        out[name] = (text, parse_sections(text))
+        text = _read(full_editions / f"{name}.txt")
+        out[name] = (text, parse_sections(text, detect_dialect(text)))
     return out
 
 
@@ -597,7 +585,7 @@ def editions() -> dict[str, tuple[str, list[Section]]]:
 def test_edition_counts(editions: dict[str, tuple[str, list[Section]]], name: str) -> None:
     text, sections = editions[name]
     parts, chapters, n_sections, per_chapter = EDITIONS[name]
-    assert detect_style(text) == "web"
+    assert detect_dialect(text) == "web"
     last = Counter(s.path[-1].level for s in sections if s.path)
     assert (last[PART], last[CHAPTER], last[SECTION]) == (parts, chapters, n_sections)
     got = Counter(s.heading(CHAPTER).number for s in sections if s.path and s.path[-1].level == SECTION)
@@ -627,8 +615,8 @@ def test_edition_paths_are_well_formed(editions: dict[str, tuple[str, list[Secti
 
 
 @pytest.mark.shared
-def test_r05_matches_index(editions: dict[str, tuple[str, list[Section]]]) -> None:
-    index_path = WEB_FULL.parent / "r05_sections" / "index.json"
+def test_r05_matches_index(editions: dict[str, tuple[str, list[Section]]], full_editions: Path) -> None:
+    index_path = full_editions.parent / "r05_sections" / "index.json"
     if not index_path.exists():
         pytest.skip("r05_sections/index.json absent")
     index = json.loads(index_path.read_text(encoding="utf-8"))

@@ -97,13 +97,17 @@ def main() -> int:
     # mtime=0: the same dictionary gives the same bytes, so git sees no change.
     with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
         out = io.TextIOWrapper(gz, encoding="utf-8")
-        out.write(f"# JMdict {version} © EDRDG, CC BY-SA 4.0; English gloss → Japanese spellings, made by tools/make_glossary.py\n")
+        out.write(
+            f"# JMdict {version} © EDRDG, CC BY-SA 4.0; English gloss → Japanese spellings, made by tools/make_glossary.py\n"
+        )
         for gloss in sorted(table):
             out.write(gloss + "\t" + "\t".join(f"{f}|{split[f]}" for f in table[gloss]) + "\n")
         out.flush()
         out.detach()
     tmp.replace(args.out)
-    print(f"{args.out}: {len(table):,} glosses, {len(split):,} spellings, {args.out.stat().st_size / 1e6:.1f} MB (JMdict {version})")
+    print(
+        f"{args.out}: {len(table):,} glosses, {len(split):,} spellings, {args.out.stat().st_size / 1e6:.1f} MB (JMdict {version})"
+    )
     return 0
 
 

@@ -164,9 +164,7 @@ def main() -> int:
     for r in dev:
         i = r.get("id")
         answers, heading = r.get("answers"), r.get("heading")
-        if not isinstance(answers, list) or not 1 <= len(answers) <= 3 or not all(
-            isinstance(a, str) and a for a in answers
-        ):
+        if not isinstance(answers, list) or not 1 <= len(answers) <= 3 or not all(isinstance(a, str) and a for a in answers):
             failures.append(f"{i}: answers must be a list of 1-3 non-empty strings")
             continue
         if not isinstance(heading, list) or tuple(heading) not in secs or not heading:
@@ -207,13 +205,14 @@ def main() -> int:
         print(f"  {t}: ja {top[(t, 'ja')]}, en {top[(t, 'en')]}")
     used = {tuple(r["heading"]) for r in dev if r.get("heading")}
     uncovered = [
-        " > ".join(k) for k, v in secs.items()
-        if k and v and k not in used
-        and not any(o[: len(k)] == k and o != k for o in secs)  # leaves only
+        " > ".join(k)
+        for k, v in secs.items()
+        if k and v and k not in used and not any(o[: len(k)] == k and o != k for o in secs)  # leaves only
     ]
     print(f"  leaf headings with text not covered: {uncovered or 'none'}")
-    intros = [" > ".join(k) for k, v in secs.items() if k and v
-              and any(o[: len(k)] == k and o != k for o in secs) and k not in used]
+    intros = [
+        " > ".join(k) for k, v in secs.items() if k and v and any(o[: len(k)] == k and o != k for o in secs) and k not in used
+    ]
     if intros:
         print(f"  (introductory text under a non-leaf heading not used: {intros})")
     olangs = Counter(r.get("lang") for r in oos)

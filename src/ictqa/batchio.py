@@ -133,8 +133,17 @@ def responses_to_csv(responses: Sequence[Response]) -> str:
         for r in resp.results:
             c = r.chunk.citation
             w.writerow(
-                [resp.id or "", resp.query, resp.answerable, r.rank, f"{r.score:.4f}", c.label, c.edition or "",
-                 r.highlight.text if r.highlight else "", r.chunk.text]
+                [
+                    resp.id or "",
+                    resp.query,
+                    resp.answerable,
+                    r.rank,
+                    f"{r.score:.4f}",
+                    c.label,
+                    c.edition or "",
+                    r.highlight.text if r.highlight else "",
+                    r.chunk.text,
+                ]
             )
         if not resp.results:
             w.writerow([resp.id or "", resp.query, resp.answerable, "", "", "", "", "", ""])

@@ -10,16 +10,21 @@ searchable and citable by figure number.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from .documents import CHAPTER, SECTION, Block, DocumentMeta, Heading, Section
 from .lexical import sentence_spans
 
-# Chosen by measurement on the dev set (bench/chunk_size.py): 400 characters
-# keeps a passage to a few sentences, enough for a citation to be specific,
-# and well under the model's 512-token window (Japanese runs ~1.1 chars/token).
+# 400 characters keeps a passage to a few sentences, enough for a citation to
+# be specific, and well under the model's 512-token window (Japanese runs
+# ~1.1 chars/token).  It was chosen when the first index was built and has
+# not been re-measured since; `ictqa build --max-chars` changes it.
 DEFAULT_MAX_CHARS = 400
+
+# Offset in the source file → the page it lies on (PDF), or None.
+PageAt = Callable[[int], int | None]
 
 
 def text_hash(text: str) -> str:
@@ -49,13 +54,13 @@ class Citation:
     page: int | None = None
     year: int | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["path"] = list(self.path)
         return d
 
     @classmethod
-    def from_json(cls, d: dict) -> Citation:
+    def from_json(cls, d: dict[str, Any]) -> Citation:
         return cls(**{**d, "path": tuple(d["path"])})
 
 
@@ -81,7 +86,7 @@ class Chunk:
     def sentences(self) -> list[str]:
         return [self.text[a:b] for a, b in sentence_spans(self.text)]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,
@@ -93,7 +98,7 @@ class Chunk:
         }
 
     @classmethod
-    def from_json(cls, d: dict) -> Chunk:
+    def from_json(cls, d: dict[str, Any]) -> Chunk:
         return cls(
             id=d["id"],
             kind=d["kind"],
@@ -118,25 +123,33 @@ class _Piece:
 
 
 def chunk_document(
-    sections: Sequence[Section], meta: DocumentMeta, params: ChunkParams = ChunkParams()
+    sections: Sequence[Section],
+    meta: DocumentMeta,
+    params: ChunkParams = ChunkParams(),
+    page_at: PageAt | None = None,
 ) -> list[Chunk]:
+    """The chunks of a parsed file.  ``page_at`` (the reader's
+    :meth:`~ictqa.documents.SourceText.page_at`, PDF only) gives each chunk
+    the page its first character lies on."""
     chunks: list[Chunk] = []
     for section in sections:
-        chunks.extend(chunk_section(section, meta, params))
+        chunks.extend(chunk_section(section, meta, params, page_at))
     return chunks
 
 
-def chunk_section(section: Section, meta: DocumentMeta, params: ChunkParams = ChunkParams()) -> list[Chunk]:
+def chunk_section(
+    section: Section, meta: DocumentMeta, params: ChunkParams = ChunkParams(), page_at: PageAt | None = None
+) -> list[Chunk]:
     out: list[Chunk] = []
     prose = [b for b in section.blocks if b.kind == "text"]
     for group in _pack(_pieces(prose, params.max_chars), params.max_chars):
-        out.append(_make_chunk("text", group, section, meta, params))
+        out.append(_make_chunk("text", group, section, meta, params, page_at))
     for block in (b for b in section.blocks if b.kind == "figure"):
         for group in _pack(_pieces([block], params.max_chars), params.max_chars):
-            out.append(_make_chunk("figure", group, section, meta, params))
+            out.append(_make_chunk("figure", group, section, meta, params, page_at))
     notes = [b for b in section.blocks if b.kind == "footnote"]
     for group in _pack(_pieces(notes, params.max_chars), params.max_chars):
-        out.append(_make_chunk("footnote", group, section, meta, params))
+        out.append(_make_chunk("footnote", group, section, meta, params, page_at))
     return out
 
 
@@ -194,14 +207,16 @@ def _join(group: list[_Piece]) -> str:
     return "".join(parts)
 
 
-def _make_chunk(kind: str, group: list[_Piece], section: Section, meta: DocumentMeta, params: ChunkParams) -> Chunk:
+def _make_chunk(
+    kind: str, group: list[_Piece], section: Section, meta: DocumentMeta, params: ChunkParams, page_at: PageAt | None
+) -> Chunk:
     first, last = group[0], group[-1]
     char_start = first.block.source_offset(first.start)
     # One past the last character, not the start of the next one: reflow may
     # have dropped a line break in between.
     char_end = last.block.source_offset(last.end - 1) + 1
     figure = next((p.block.figure for p in group if p.block.figure), None)
-    page = first.block.page
+    page = page_at(char_start) if page_at is not None else None
     citation = make_citation(section, meta, figure=figure, page=page, char_start=char_start, char_end=char_end)
     context = ""
     if params.heading_context:

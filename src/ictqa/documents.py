@@ -7,8 +7,42 @@ chunker are pure functions over these, and only ingest and the index store do I/
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
+
+SourceKind = Literal["text", "pdf", "html"]
+# The heading layout of a text (see ictqa.parse): "pdf" for text extracted
+# from the printed PDF, "web" for MIC's テキスト版 and HTML pages.
+Dialect = Literal["pdf", "web"]
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A file's text as the parser sees it, with what the reader learnt about it.
+
+    ``text`` has "\\n" newlines and the source's own characters (no NFKC), so
+    every offset into it is a stable citation anchor.  ``page_starts[i]`` is
+    where page ``i + 1`` starts in ``text`` (PDF only).  ``language`` and
+    ``dialect`` are decided once by the reader (ictqa.ingest) and used as
+    given by everything downstream."""
+
+    path: Path
+    text: str
+    encoding: str  # codec the bytes were decoded with ("utf-8", "cp932", ...), or "pdf"
+    sha256: str  # of the raw bytes
+    page_starts: tuple[int, ...] = ()
+    kind: SourceKind = "text"
+    language: str = "ja"
+    dialect: Dialect = "web"
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page holding character ``offset``, or None for non-PDF text."""
+        if not self.page_starts:
+            return None
+        return bisect.bisect_right(self.page_starts, offset) or None
+
 
 # Heading levels of a 情報通信白書.  The numbers leave room so that a level can
 # be compared with ``<`` whatever the style of the source (PDF or MIC web text).
@@ -82,13 +116,12 @@ class Block:
 
     ``text`` keeps the source's own characters (no NFKC); ``spans`` maps it back
     to the source.  ``figure`` is the figure id (``図表5-8-2-1``) for figure
-    blocks and for captions; ``page`` is the 1-based page where known (PDF)."""
+    blocks and for captions."""
 
     kind: BlockKind
     text: str
     spans: tuple[Span, ...]
     figure: str | None = None
-    page: int | None = None
 
     def source_offset(self, i: int) -> int:
         """Offset in the source file of character ``i`` of ``text``

@@ -209,7 +209,9 @@ def evaluate(searcher, items: Sequence[QAItem], mode: str = "hybrid", k: int = 1
     outcomes: list[Outcome] = []
     for start in range(0, len(items), batch):
         part = items[start : start + batch]
-        for it, total, resp in zip(part, totals[start : start + batch], searcher.search_many([i.question for i in part], k=k, mode=mode)):
+        for it, total, resp in zip(
+            part, totals[start : start + batch], searcher.search_many([i.question for i in part], k=k, mode=mode)
+        ):
             if isinstance(resp, IctqaError):
                 outcomes.append(Outcome(it, None, (), total, True))
                 continue

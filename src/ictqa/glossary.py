@@ -59,7 +59,7 @@ class Term:
         return tuple(s for s, _ in self.spellings)
 
     def describe(self, shown: int = 4) -> str:
-        """"submarine cable → 海底ケーブル・海底電線", as the CLI and the web form show it."""
+        """ "submarine cable → 海底ケーブル・海底電線", as the CLI and the web form show it."""
         more = " …" if len(self.spellings) > shown else ""
         return f"{self.english} → {'・'.join(self.japanese[:shown])}{more}"
 

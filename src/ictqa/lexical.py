@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 # Parts of speech (unidic pos1) that carry no topic: particles, auxiliaries,
 # punctuation and blanks.  Dropping them keeps BM25 from rewarding a passage
@@ -28,10 +28,6 @@ EN_STOPWORDS = frozenset(
     tell does did japan japanese government ministry mic white paper""".split()
 )
 
-# BM25 as Lucene scores it: its idf never goes negative, which matters in a
-# small corpus where 総務省 or 推進 occur in more than half of the passages.
-BM25_PARAMS = {"method": "lucene", "k1": 1.5, "b": 0.75}
-
 _SPACE_RE = re.compile(r"\s+")
 _LATIN_WORD_RE = re.compile(r"[0-9a-z][0-9a-z\-\.]*[0-9a-z]|[0-9a-z]")
 
@@ -46,7 +42,7 @@ _JA_CHAR_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def guess_lang(text: str) -> str:
-    """"ja" when the text has any kana or kanji (a Japanese question often
+    """ "ja" when the text has any kana or kanji (a Japanese question often
     quotes Latin names; an English one almost never has kana), else "en"."""
     return "ja" if _JA_CHAR_RE.search(text) else "en"
 
@@ -135,11 +131,6 @@ def _append_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) 
         end -= 1
     if end > start:
         spans.append((start, end))
-
-
-def iter_sentences(text: str) -> Iterator[str]:
-    for a, b in sentence_spans(text):
-        yield text[a:b]
 
 
 def dictionary_info() -> dict[str, str]:

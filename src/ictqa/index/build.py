@@ -7,27 +7,30 @@ is reported and skipped; the others are indexed.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import hashlib
-import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import __version__
-from .chunks import Chunk, ChunkParams, chunk_document, text_hash
-from .documents import DocumentMeta
-from .encoders import SAME_VECTORS, Encoder
-from .errors import IctqaError
-from .lexical import batch_words, dictionary_info, sentence_spans
-from .glossary import read_table, restrict, table_source
-from .store import FORMAT_VERSION, load_index, read_manifest, write_index
+from .. import __version__
+from ..bank import background_passages
+from ..chunks import Chunk, ChunkParams, chunk_document, text_hash
+from ..documents import DocumentMeta
+from ..errors import IctqaError
+from ..glossary import read_table, restrict, table_source
+from ..ingest import iter_corpus_files, read_source, supported_types
+from ..ingest.editions import load_meta
+from ..lexical import batch_words, dictionary_info, sentence_spans
+from ..model import SAME_VECTORS, Encoder
+from ..parse import infer_chapter_number, parse_source
+from .manifest import FORMAT_VERSION, POOLED, SEPARATE, Counts, DocumentEntry, FileProblem, GlossaryInfo, Manifest, ModelInfo
+from .store import load_index, read_manifest, write_index
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +39,6 @@ log = logging.getLogger(__name__)
 # 2 cores: 12.7k chars/s at 256 against 12.2k at 32); the progress bar still
 # moves every few seconds.
 EMBED_BATCH = 256
-SEPARATE, POOLED = "separate", "pooled"
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    path: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -70,28 +66,16 @@ class ParsedFile:
 
 
 def parse_file(path: Path, corpus_root: Path | None, params: ChunkParams) -> ParsedFile:
-    from .editions import load_meta
-    from .readers import read_source
-    from .structure import infer_chapter_number, parse_sections
-
+    """One file through read → parse → chunk (all that happens before embedding)."""
     source = read_source(path)
-    meta = load_meta(path, source.text, corpus_root)
-    sections = parse_sections(source.text)
+    meta = load_meta(source, corpus_root)
+    sections = parse_source(source)
     if meta.chapter_number is None:
         number = infer_chapter_number(sections)
         if number:
             meta = dataclasses.replace(meta, chapter_number=number)
-    chunks = chunk_document(sections, meta, params)
-    if source.pages:
-        chunks = [_with_page(c, source.pages) for c in chunks]
+    chunks = chunk_document(sections, meta, params, page_at=source.page_at if source.page_starts else None)
     return ParsedFile(meta, chunks, source.sha256, source.encoding, source.kind, len(sections))
-
-
-def _with_page(chunk: Chunk, pages: Sequence[int]) -> Chunk:
-    # pages[i] is where page i+1 starts in the text.
-    page = bisect.bisect_right(pages, chunk.citation.char_start) or None
-    citation = dataclasses.replace(chunk.citation, page=page, label=f"{chunk.citation.label} p.{page}" if page else chunk.citation.label)
-    return dataclasses.replace(chunk, citation=citation)
 
 
 def build_index(
@@ -111,8 +95,6 @@ def build_index(
     passage's forward pass, which halves the embedding work but measured worse
     (seed dev set: highlight 0.94 → 0.85, English R@1 0.77 → 0.72); it needs an
     encoder with ``encode_documents_with_parts`` (the ONNX default)."""
-    from .readers import iter_corpus_files
-
     if sentence_vectors not in (SEPARATE, POOLED):
         raise IctqaError(f"unknown sentence-vector mode {sentence_vectors!r}", expected=f"{SEPARATE!r} or {POOLED!r}")
     if sentence_vectors == POOLED and not _pools_sentences(encoder):
@@ -126,7 +108,7 @@ def build_index(
     if not files:
         raise IctqaError(
             f"no corpus files found in {', '.join(str(p) for p in paths)}",
-            expected=".txt, .pdf, .html or .htm files (folders are searched recursively)",
+            expected=supported_types() + " (folders are searched recursively)",
             fix="pass a file or a folder that contains white-paper text",
         )
     root = _common_root(paths)
@@ -143,12 +125,11 @@ def build_index(
     chunks = [c for p in parsed for c in p.chunks]
     if not chunks:
         raise IctqaError(
-            "none of the corpus files gave any text to index"
-            + (f" ({len(problems)} could not be read)" if problems else ""),
+            "none of the corpus files gave any text to index" + (f" ({len(problems)} could not be read)" if problems else ""),
             fix="check the messages above; the existing index was left as it was",
         )
 
-    manifest = _manifest(parsed, chunks, encoder, params, problems) | {"sentence_vectors": sentence_vectors}
+    manifest = dataclasses.replace(_manifest(parsed, chunks, encoder, params, problems), sentence_vectors=sentence_vectors)
     embedded, kept, removed, reason = index_chunks(chunks, index_dir, encoder, params, manifest, progress=progress)
     editions: dict[str, int] = {}
     for p in parsed:
@@ -173,13 +154,13 @@ def index_chunks(
     index_dir: Path,
     encoder: Encoder,
     params: ChunkParams,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     *,
     progress: bool = True,
 ) -> tuple[int, int, int, str | None]:
     """Embed what the current index lacks, then write and swap in the new
     index.  Returns (embedded, kept, removed, why a full rebuild was needed)."""
-    pooled = manifest.get("sentence_vectors") == POOLED
+    pooled = manifest.sentence_vectors == POOLED
     previous, old_sentences, old_chunks, reason = _reusable_vectors(index_dir, encoder.model_id, params, pooled)
     chunk_hashes = [c.content_hash for c in chunks]
     background = background_passages()
@@ -209,21 +190,29 @@ def index_chunks(
     vectors = _stack([vecs[h] for h in chunk_hashes], encoder.dimension)
     sentence_offsets = np.cumsum([0] + sentence_counts, dtype=np.int64)
     background_vectors = _stack([vecs[text_hash(t)] for t in background], encoder.dimension)
-    manifest = {**manifest, "background": [text_hash(t) for t in background]}
     token_lists = batch_words([c.embed_text for c in chunks])
+    # The glossary's part this index can use (spellings all of whose words it
+    # holds; see ictqa.glossary), so a search never reads the whole table.
     glossary, source = restrict(read_table(), {w for ts in token_lists for w in ts}), table_source()
-    manifest["glossary"] = {"source": source, "glosses": len(glossary)}
-    write_index(index_dir, manifest, chunks, vectors, sentence_vectors, sentence_offsets, token_lists, background_vectors, glossary, source)
+    manifest = dataclasses.replace(
+        manifest,
+        background=tuple(text_hash(t) for t in background),
+        glossary=GlossaryInfo(source, len(glossary)),
+    )
+    write_index(
+        index_dir,
+        manifest,
+        chunks,
+        vectors,
+        sentence_vectors,
+        sentence_offsets,
+        token_lists,
+        background_vectors,
+        glossary,
+        source,
+    )
     kept = sum(1 for h in chunk_hashes if h in (old_sentences if pooled else previous))
     return len(chunks) - kept, kept, len(old_chunks - set(chunk_hashes)), reason
-
-
-def background_passages() -> list[str]:
-    """The generic non-ICT passages the abstention check compares against."""
-    from importlib.resources import files
-
-    text = (files("ictqa") / "data" / "background.jsonl").read_text(encoding="utf-8")
-    return [json.loads(line)["text"] for line in text.splitlines() if line.strip()]
 
 
 def _embed(encoder: Encoder, texts: list[str], progress: bool) -> list[np.ndarray]:
@@ -253,7 +242,13 @@ def _embed_with_sentences(encoder: Any, chunks: list[Chunk], progress: bool) -> 
     """Passage vectors and, per passage, its sentences' vectors from one pass."""
     docs: list[np.ndarray] = []
     sentences: list[np.ndarray] = []
-    bar = _progress(total=sum(len(c.embed_text) for c in chunks), enabled=progress and bool(chunks), desc="embed", unit="char", unit_scale=True)
+    bar = _progress(
+        total=sum(len(c.embed_text) for c in chunks),
+        enabled=progress and bool(chunks),
+        desc="embed",
+        unit="char",
+        unit_scale=True,
+    )
     for start in range(0, len(chunks), EMBED_BATCH):
         batch = chunks[start : start + EMBED_BATCH]
         # Sentence spans are offsets into chunk.text; embed_text puts the
@@ -288,14 +283,12 @@ def _reusable_vectors(
         return {}, {}, set(), f"the existing index could not be read ({e.what})"
     if manifest is None:
         return {}, {}, set(), None
-    if manifest.get("format_version") != FORMAT_VERSION:
-        return {}, {}, set(), f"the existing index has format version {manifest.get('format_version')!r}"
-    old_model = manifest.get("model", {}).get("id")
+    old_model = manifest.model.id
     if old_model != model_id and old_model not in SAME_VECTORS.get(model_id, ()):
         return {}, {}, set(), f"the model changed ({old_model} → {model_id})"
-    if manifest.get("chunking") != dataclasses.asdict(params):
-        return {}, {}, set(), f"the chunking parameters changed ({manifest.get('chunking')} → {dataclasses.asdict(params)})"
-    old_mode = manifest.get("sentence_vectors", SEPARATE)
+    if manifest.chunking != dataclasses.asdict(params):
+        return {}, {}, set(), f"the chunking parameters changed ({manifest.chunking} → {dataclasses.asdict(params)})"
+    old_mode = manifest.sentence_vectors
     if old_mode != (POOLED if pooled else SEPARATE):
         return {}, {}, set(), f"the sentence-vector mode changed ({old_mode} → {POOLED if pooled else SEPARATE})"
     try:
@@ -303,7 +296,7 @@ def _reusable_vectors(
     except IctqaError as e:
         return {}, {}, set(), f"the existing index could not be loaded ({e.what})"
     cache = {c.content_hash: np.asarray(old.vectors[i]) for i, c in enumerate(old.chunks)}
-    bg_hashes = old.manifest.get("background") or []
+    bg_hashes = old.manifest.background
     if old.background_vectors is not None and len(bg_hashes) == len(old.background_vectors):
         cache.update((h, np.asarray(v)) for h, v in zip(bg_hashes, old.background_vectors))
     offsets = old.sentence_offsets
@@ -317,23 +310,20 @@ def _reusable_vectors(
 
 
 def manifest_for(
-    chunks: Sequence[Chunk], encoder: Encoder, params: ChunkParams, documents: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
+    chunks: Sequence[Chunk], encoder: Encoder, params: ChunkParams, documents: Iterable[DocumentEntry] = ()
+) -> Manifest:
     """A manifest for chunks that did not come from files (benchmarks, tests)."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "ictqa_version": __version__,
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        # The engine is recorded for the record only: engines of one model id
-        # give interchangeable vectors (see onnx_encoder._make_runner).
-        "model": {"id": encoder.model_id, "dimension": encoder.dimension}
-        | ({"runtime": runtime} if (runtime := getattr(encoder, "runtime", None)) else {}),
-        "lexical": dictionary_info(),
-        "chunking": dataclasses.asdict(params),
-        "counts": {"documents": len({c.citation.document for c in chunks}), "chunks": len(chunks)},
-        "documents": documents or [],
-        "problems": [],
-    }
+    runtime = getattr(encoder, "runtime", None)
+    return Manifest(
+        format_version=FORMAT_VERSION,
+        ictqa_version=__version__,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        model=ModelInfo(encoder.model_id, encoder.dimension, runtime if isinstance(runtime, str) else None),
+        lexical=dictionary_info(),
+        chunking=dataclasses.asdict(params),
+        counts=Counts(len({c.citation.document for c in chunks}), len(chunks)),
+        documents=tuple(documents),
+    )
 
 
 def _manifest(
@@ -342,32 +332,34 @@ def _manifest(
     encoder: Encoder,
     params: ChunkParams,
     problems: Sequence[FileProblem],
-) -> dict[str, Any]:
+) -> Manifest:
     per_doc: dict[str, int] = {}
     for c in chunks:
         per_doc[c.citation.document] = per_doc.get(c.citation.document, 0) + 1
     documents = [
-        {
-            "document": p.meta.document,
-            "sha256": p.sha256,
-            "encoding": p.encoding,
-            "kind": p.kind,
-            "edition": p.meta.edition,
-            "year": p.meta.year,
-            "language": p.meta.language,
-            "sections": p.sections,
-            "chunks": per_doc.get(p.meta.document, 0),
-            "source": p.meta.source,
-            "licence": p.meta.licence,
-            "attribution": p.meta.attribution,
-        }
+        DocumentEntry(
+            document=p.meta.document,
+            sha256=p.sha256,
+            encoding=p.encoding,
+            kind=p.kind,
+            edition=p.meta.edition,
+            year=p.meta.year,
+            language=p.meta.language,
+            sections=p.sections,
+            chunks=per_doc.get(p.meta.document, 0),
+            source=p.meta.source,
+            licence=p.meta.licence,
+            attribution=p.meta.attribution,
+        )
         for p in parsed
     ]
     manifest = manifest_for(chunks, encoder, params, documents)
-    manifest["counts"]["documents"] = len(parsed)
-    manifest["problems"] = [dataclasses.asdict(p) for p in problems]
-    manifest["corpus_hash"] = hashlib.sha256("".join(sorted(p.sha256 for p in parsed)).encode()).hexdigest()
-    return manifest
+    return dataclasses.replace(
+        manifest,
+        counts=Counts(len(parsed), len(chunks)),
+        problems=tuple(problems),
+        corpus_hash=hashlib.sha256("".join(sorted(p.sha256 for p in parsed)).encode()).hexdigest(),
+    )
 
 
 def _common_root(paths: Sequence[Path]) -> Path | None:

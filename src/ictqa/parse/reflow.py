@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .documents import Span
+from ..documents import Span
 
 # Characters that separate words in the source.  U+3000 (ideographic space)
 # is listed: MIC text writes "World\u3000Trade", and that space is real.
@@ -67,15 +67,6 @@ def _needs_space(left: str, right: str) -> bool:
     Only a space between two narrow (Latin, digit, ASCII punctuation)
     characters is a word space; next to a wide character it is layout."""
     return not is_wide(left) and not is_wide(right)
-
-
-def _pick_space(run: str, run_start: int) -> tuple[int, str]:
-    """The whitespace character to keep from a run: a plain or ideographic
-    space if there is one, else the first character (a tab, a newline)."""
-    for i, ch in enumerate(run):
-        if ch in " \u3000":
-            return run_start + i, ch
-    return run_start, run[0]
 
 
 def _kept_chars(fragments: Iterable[Fragment]) -> list[tuple[int, str]]:

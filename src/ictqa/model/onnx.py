@@ -1,15 +1,13 @@
 """The default model as an ONNX graph, run by OpenVINO (or ONNX Runtime):
-the fast path for building and asking.
+the fast path for building and asking.  Run time only: nothing here imports
+torch (the graph is made once, at ``ictqa model prepare``, by :mod:`.export`).
 
 Why not sentence-transformers here: importing torch + transformers costs
 seconds before the first question is answered and about half a gigabyte of
-memory, and PyTorch's CPU kernels are slower than ONNX Runtime's fused BERT
-kernels on small batches (measured on 2 cores: 6.6k against 3.4k chars/s of
-passages; ``bench/speed.py`` compares whole pipelines).  The model is the same: :func:`export_onnx` traces the sentence-transformers directory that
-:mod:`ictqa.modelprep` made, fuses attention/LayerNorm/GELU with ONNX Runtime's
-transformer optimiser and quantises the matrix products to int8 with one scale
-per output channel (per-tensor scales lost noticeably more: min cosine 0.977
-against the fp32 model, per-channel 0.994).
+memory, and PyTorch's CPU kernels are slower than the fused BERT kernels of
+these engines on small batches (measured on 2 cores: ONNX Runtime 6.6k
+against 3.4k chars/s of passages; OpenVINO in bf16 1.8× ONNX Runtime; see
+the README, Speed and scale).  The model is the same.
 
 Two details keep memory and start-up small:
 
@@ -39,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from ictqa.encoders import check_texts
-from ictqa.errors import IctqaError
+from ..errors import IctqaError
+from .base import check_texts
 
 logger = logging.getLogger(__name__)
 
@@ -52,87 +50,6 @@ SHORT_ROW = 64
 SHORT_BATCH = 16
 
 Spans = Sequence[tuple[int, int]]
-
-
-# ----------------------------------------------------------------------- export
-
-
-def export_onnx(model_dir: Path, out_dir: Path | None = None) -> dict[str, str]:
-    """Write ``onnx/encoder.{fp32,int8}.onnx`` and ``onnx/word_embeddings.npy``
-    for the BERT sentence-transformers directory ``model_dir``.  Needs torch,
-    transformers, onnx and onnxruntime (all installed with ictqa); takes about
-    ten seconds.  Returns the file names written."""
-    import warnings
-
-    import onnx
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers import optimizer
-    from transformers import AutoConfig, BertModel
-
-    out = Path(out_dir or model_dir) / ONNX_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    config = AutoConfig.from_pretrained(model_dir)
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()  # a load report about the unused pooler
-    bert = BertModel.from_pretrained(model_dir, add_pooling_layer=False, attn_implementation="eager").eval()
-
-    class _Encoder(torch.nn.Module):
-        # Takes word embeddings, not ids: the table stays outside the graph.
-        def __init__(self, m: Any) -> None:
-            super().__init__()
-            self.m = m
-
-        def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
-            types = torch.zeros_like(attention_mask)
-            return self.m(inputs_embeds=inputs_embeds, attention_mask=attention_mask, token_type_ids=types).last_hidden_state
-
-    raw = out / "encoder.raw.onnx"
-    fp32 = out / GRAPHS["fp32"]
-    int8 = out / GRAPHS["int8"]
-    example = (torch.randn(2, 16, config.hidden_size), torch.ones(2, 16, dtype=torch.long))
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")  # tracer chatter about Python-level branches
-        torch.onnx.export(
-            _Encoder(bert),
-            example,
-            str(raw),
-            input_names=["inputs_embeds", "attention_mask"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in ("inputs_embeds", "attention_mask", "last_hidden_state")},
-            opset_version=17,
-            dynamo=False,
-        )
-    # The fusions need the head count and width; they are what makes small
-    # batches fast (one Attention op per layer instead of ~20 small ones).
-    fused = optimizer.optimize_model(
-        str(raw), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size
-    )
-    fused.save_model_to_file(str(fp32))
-    raw.unlink()
-    for stale in out.glob("*.openvino.*"):  # made from the graph just replaced
-        stale.unlink()
-    try:
-        _openvino_ir(fp32)
-    except ImportError:  # OpenVINO is optional at run time; ONNX Runtime needs no IR
-        pass
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # quantize_dynamic warns through the root logger
-    try:
-        quantize_dynamic(
-            str(fp32),
-            str(int8),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
-    finally:
-        root.setLevel(level)
-    table = bert.embeddings.word_embeddings.weight.detach().numpy().astype(np.float32)
-    np.save(out / WORD_EMBEDDINGS, table)
-    return {"fp32": f"{ONNX_DIR}/{GRAPHS['fp32']}", "int8": f"{ONNX_DIR}/{GRAPHS['int8']}", "embeddings": f"{ONNX_DIR}/{WORD_EMBEDDINGS}"}
 
 
 def onnx_files_present(model_dir: Path) -> bool:
@@ -149,7 +66,8 @@ def _usable_cores() -> int:
 
 class OnnxEncoder:
     """A mean-pooling BERT sentence-transformers model exported by
-    :func:`export_onnx`, run with ONNX Runtime on CPU.
+    :func:`~.export.export_onnx`, run on CPU by OpenVINO (or ONNX Runtime;
+    :func:`_make_runner` chooses).
 
     Prompts are read from the model's ``config_sentence_transformers.json``
     (as ``encode_query``/``encode_document`` would); texts longer than the
@@ -448,7 +366,7 @@ class _OpenVino:
         self._table = table
         self._pad_id = pad_id
         self._core = ov.Core()
-        self._graph = str(_openvino_ir(graph))
+        self._graph = str(openvino_ir(graph))
         # bf16 where the CPU has it (OpenVINO keeps fp32 elsewhere).  One
         # stream on all cores for a question; one stream per core for many
         # texts, compiled on first use (a server that only answers questions
@@ -470,7 +388,9 @@ class _OpenVino:
             "PERFORMANCE_HINT": hint,
             "NUM_STREAMS": str(streams),
             "INFERENCE_NUM_THREADS": str(threads),
-            "INFERENCE_PRECISION_HINT": "bf16" if "BF16" in self._core.get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32",
+            "INFERENCE_PRECISION_HINT": "bf16"
+            if "BF16" in self._core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+            else "f32",
             "CPU_RUNTIME_CACHE_CAPACITY": str(OV_SHAPE_CACHE),
         }
         # From the file, not a kept ov.Model: the source graph's weights would
@@ -520,7 +440,7 @@ class _OpenVino:
         return out  # type: ignore[return-value]
 
 
-def _openvino_ir(graph: Path) -> Path:
+def openvino_ir(graph: Path) -> Path:
     """OpenVINO's own format of ``graph``, with fp16 weights, made on first
     use beside it (about two seconds).
 

@@ -15,7 +15,7 @@ Layout of an index directory::
         sentences.faiss       FAISS index over sentence_vectors.npy (same rule)
         bm25/                 bm25s index (.npy + JSON)
         glossary.tsv          English gloss → the Japanese spellings (and their words)
-                              this index holds, from JMdict (see glossary.py)
+                              this index holds, from JMdict (see ictqa.glossary)
 
 A build writes a new ``builds/<name>`` and only then replaces ``CURRENT`` with
 ``os.replace``, which is atomic: a reader sees the old build or the new one,
@@ -25,6 +25,7 @@ answering.  Nothing here is pickled; every file can be read without ictqa.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -35,47 +36,45 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from .chunks import Chunk
-from .errors import IctqaError
-from .glossary import load_table, write_table
-from .lexical import BM25_PARAMS
+from ..chunks import Chunk
+from ..errors import IctqaError
+from ..glossary import Spelling, load_table, write_table
+from .bm25 import Bm25Index
+from .manifest import FORMAT_VERSION, Manifest, check_compatible
+from .vectors import VectorIndex, build_faiss, read_faiss, write_faiss
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
 _CURRENT = "CURRENT"
 _BUILDS = "builds"
 _TMP_PREFIX = ".tmp-"
-
-# Exact (flat) search while it is fast: a flat scan of 100,000 384-d vectors
-# takes ~10 ms on 2 cores and grows linearly; beyond, HNSW answers in about a
-# millisecond whatever the size, at a recall cost measured by bench/scale.py.
-FLAT_LIMIT = 100_000
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 256
 
 
 @dataclass(frozen=True)
 class StoredIndex:
     path: Path  # the build directory
-    manifest: dict[str, Any]
+    manifest: Manifest
     chunks: list[Chunk]
-    vectors: np.ndarray  # (n, dim) float32, memory-mapped
-    dense: Any  # faiss.Index
-    bm25: Any  # bm25s.BM25
-    sentence_vectors: np.ndarray  # (m, dim) float32, memory-mapped
-    sentence_offsets: np.ndarray  # (n + 1,) int64
+    passages: VectorIndex  # (n, dim) passage vectors and dense.faiss
+    sentences: VectorIndex  # (m, dim) sentence vectors and sentences.faiss (exact in indexes made before it)
+    sentence_offsets: np.ndarray  # (n + 1,) int64: chunk i's sentences are rows [o[i], o[i+1])
+    bm25: Bm25Index
     background_vectors: np.ndarray | None = None  # (b, dim) float32
-    sentence_index: Any = None  # faiss.Index over sentence_vectors (None in indexes made before it existed)
     glossary_path: Path | None = None  # None in indexes made before it existed
 
+    @property
+    def vectors(self) -> np.ndarray:
+        return self.passages.vectors
+
+    @property
+    def sentence_vectors(self) -> np.ndarray:
+        return self.sentences.vectors
+
     @cached_property
-    def glossary(self) -> dict[str, list[tuple[str, tuple[str, ...]]]] | None:
+    def glossary(self) -> dict[str, list[Spelling]] | None:
         """English gloss → Japanese spellings, read on first use: only English
         questions need it, and a Japanese question should not wait for it."""
         if self.glossary_path is None:
@@ -90,7 +89,7 @@ class StoredIndex:
 
     @property
     def model_id(self) -> str:
-        return self.manifest["model"]["id"]
+        return self.manifest.model.id
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -105,48 +104,37 @@ def current_build(index_dir: Path) -> Path | None:
     return build if build.is_dir() else None
 
 
-def read_manifest(index_dir: Path) -> dict[str, Any] | None:
+def read_manifest(index_dir: Path) -> Manifest | None:
+    """The manifest of the build that answers, or None when there is no index.
+    An index of another format version, or a damaged manifest, is refused
+    with the command that rebuilds it."""
+    index_dir = Path(index_dir)
     build = current_build(index_dir)
     if build is None:
         return None
     try:
-        return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        raw = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
         raise IctqaError(
             f"the index at {index_dir} has an unreadable manifest ({e})",
             fix=f"rebuild it: ictqa build --index {index_dir}",
         ) from e
-
-
-def check_compatible(manifest: dict[str, Any], index_dir: Path, model_id: str | None = None) -> None:
-    """Refuse an index this version cannot read or that another model built."""
-    fmt = manifest.get("format_version")
+    fmt = raw.get("format_version") if isinstance(raw, dict) else None
     if fmt != FORMAT_VERSION:
         raise IctqaError(
             f"the index at {index_dir} has format version {fmt!r}, this ictqa reads version {FORMAT_VERSION}",
             fix=f"rebuild it: ictqa build --index {index_dir}",
         )
-    built_with = manifest.get("model", {}).get("id")
-    if model_id is not None and built_with != model_id:
+    try:
+        return Manifest.from_json(raw)
+    except (KeyError, TypeError, ValueError) as e:
         raise IctqaError(
-            f"the index at {index_dir} was built with model {built_with!r}, not {model_id!r}",
-            expected="questions to be encoded with the model that encoded the passages",
-            fix=f"drop --model to use {built_with!r}, or rebuild: ictqa build --index {index_dir} --model {model_id}",
-        )
-
-
-def _bm25s():
-    import bm25s
-
-    # bm25s sets its own logger to DEBUG on import, which would print a line
-    # on every build; our -v flags decide what is shown.
-    logging.getLogger("bm25s").setLevel(max(logging.getLogger().level, logging.INFO))
-    return bm25s
+            f"the index at {index_dir} has a damaged manifest ({type(e).__name__}: {e})",
+            fix=f"rebuild it: ictqa build --index {index_dir}",
+        ) from e
 
 
 def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
-    bm25s = _bm25s()
-
     index_dir = Path(index_dir)
     build = current_build(index_dir)
     if build is None:
@@ -165,10 +153,10 @@ def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
         sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
         bg_path = build / "background_vectors.npy"
         background = np.load(bg_path, allow_pickle=False) if bg_path.exists() else None
-        dense = _read_faiss(build / "dense.faiss")
+        dense = read_faiss(build / "dense.faiss")
         sent_path = build / "sentences.faiss"
-        sentence_index = _read_faiss(sent_path) if sent_path.exists() else None
-        bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=True, load_vocab=True)
+        sentence_index = read_faiss(sent_path) if sent_path.exists() else None
+        bm25 = Bm25Index.load(build / "bm25", len(chunks))
         glossary_path = build / "glossary.tsv"
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise IctqaError(
@@ -176,7 +164,7 @@ def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
             fix=f"rebuild it: ictqa build --index {index_dir}",
         ) from e
     if not (
-        len(chunks) == vectors.shape[0] == dense.ntotal == manifest["counts"]["chunks"] == len(sentence_offsets) - 1
+        len(chunks) == vectors.shape[0] == dense.ntotal == manifest.counts.chunks == len(sentence_offsets) - 1
         and sentence_offsets[-1] == sentence_vectors.shape[0]
     ):
         raise IctqaError(
@@ -191,56 +179,31 @@ def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
             fix=f"rebuild it: ictqa build --index {index_dir}",
         )
     return StoredIndex(
-        build, manifest, chunks, vectors, dense, bm25, sentence_vectors, sentence_offsets, background, sentence_index,
-        glossary_path if glossary_path.exists() else None,
+        path=build,
+        manifest=manifest,
+        chunks=chunks,
+        passages=VectorIndex(vectors, dense),
+        sentences=VectorIndex(sentence_vectors, sentence_index),
+        sentence_offsets=sentence_offsets,
+        bm25=bm25,
+        background_vectors=background,
+        glossary_path=glossary_path if glossary_path.exists() else None,
     )
-
-
-def vector_index(vectors: np.ndarray) -> Any:
-    """A FAISS inner-product index over L2-normalised rows: exact while the
-    collection is small enough to scan (:data:`FLAT_LIMIT`), HNSW beyond."""
-    import faiss
-
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    dim = vectors.shape[1]
-    if len(vectors) <= FLAT_LIMIT:
-        index = faiss.IndexFlatIP(dim)
-    else:
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    if len(vectors):
-        index.add(vectors)
-    return index
-
-
-def _read_faiss(path: Path) -> Any:
-    import faiss
-
-    index = faiss.read_index(str(path))
-    hnsw = getattr(index, "hnsw", None)
-    if hnsw is not None:
-        # efSearch is a search-time setting; older faiss versions do not store it.
-        hnsw.efSearch = max(hnsw.efSearch, HNSW_EF_SEARCH)
-    return index
 
 
 def write_index(
     index_dir: Path,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     sentence_offsets: np.ndarray,
     token_lists: Sequence[list[str]],
     background_vectors: np.ndarray | None = None,
-    glossary: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
+    glossary: Mapping[str, Sequence[Spelling]] | None = None,
     glossary_source: str = "",
 ) -> Path:
     """Write a complete build beside the current one, then swap it in."""
-    bm25s = _bm25s()
-    import faiss
-
     index_dir = Path(index_dir)
     builds = index_dir / _BUILDS
     try:
@@ -261,19 +224,18 @@ def write_index(
         np.save(tmp / "sentence_offsets.npy", np.asarray(sentence_offsets, dtype=np.int64), allow_pickle=False)
         if background_vectors is not None:
             np.save(tmp / "background_vectors.npy", np.asarray(background_vectors, np.float32), allow_pickle=False)
-        dense, sentence_index = vector_index(vectors), vector_index(sentence_vectors)
-        faiss.write_index(dense, str(tmp / "dense.faiss"))
-        faiss.write_index(sentence_index, str(tmp / "sentences.faiss"))
-        manifest = manifest | {"faiss": {"passages": type(dense).__name__, "sentences": type(sentence_index).__name__}}
-        bm25 = bm25s.BM25(**BM25_PARAMS)
-        # An index with no text still needs a loadable lexical part.
-        bm25.index([t or [""] for t in token_lists] or [[""]], show_progress=False)
-        bm25.save(str(tmp / "bm25"), show_progress=False)
+        dense, sentence_index = build_faiss(vectors), build_faiss(sentence_vectors)
+        write_faiss(dense, tmp / "dense.faiss")
+        write_faiss(sentence_index, tmp / "sentences.faiss")
+        manifest = dataclasses.replace(
+            manifest, faiss={"passages": type(dense).__name__, "sentences": type(sentence_index).__name__}
+        )
+        Bm25Index.build(token_lists).save(tmp / "bm25")
         if glossary is not None:
             write_table(glossary, tmp / "glossary.tsv", glossary_source)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
         _fsync_dir(tmp)
-        name = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{tmp.name[len(_TMP_PREFIX):]}"
+        name = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{tmp.name[len(_TMP_PREFIX) :]}"
         final = builds / name
         os.rename(tmp, final)
         pointer_tmp = index_dir / f"{_CURRENT}.{os.getpid()}.tmp"

@@ -10,16 +10,14 @@ English edition of a year carries the Western year ("White Paper 2023").
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import re
 from pathlib import Path
 from typing import Any
 
-from .documents import DocumentMeta
-from .errors import IctqaError
-from .readers import SIDECAR_SUFFIX, detect_language
+from ..documents import DocumentMeta, SourceText
+from ..errors import IctqaError
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +27,7 @@ _ERA_START = {"令和": 2018, "平成": 1988}  # year = start + era year
 _ERA_CODE = {"r": "令和", "h": "平成"}
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 TEXT_WINDOW = 2000  # an edition named later than this is a citation of another one
+SIDECAR_SUFFIX = ".meta.json"
 
 _JA_EDITION = re.compile(r"(令和|平成)\s*([0-9０-９]{1,2}|元)\s*年版")
 _EN_EDITION = re.compile(
@@ -99,9 +98,10 @@ def _from_text(text: str) -> tuple[str | None, int | None]:
     return None, None
 
 
-def detect_edition(path: Path, text: str) -> tuple[str | None, int | None]:
+def detect_edition(path: Path, text: str, language: str = "ja") -> tuple[str | None, int | None]:
     """(edition label, year) from the file name when it names one, else from the
     first edition mentioned in the opening text; (None, None) when neither does.
+    ``language`` (the text's, as the reader found it) labels a bare year.
 
     >>> detect_edition(Path("r06_nd228210.txt"), "")
     ('令和6年版 情報通信白書', 2024)
@@ -115,14 +115,13 @@ def detect_edition(path: Path, text: str) -> tuple[str | None, int | None]:
     if text_year == year:
         return text_label, year
     # A bare year in the name: label it in the text's language.
-    return edition_label(year, detect_language(text)), year
+    return edition_label(year, language), year
 
 
 # ---------------------------------------------------------------- sidecars
 
 _STR_KEYS = ("edition", "chapter_title", "section", "source", "licence", "attribution")
 ALLOWED_KEYS = ("edition", "year", "language", "chapter_number", *_STR_KEYS[1:])
-_META_FIELDS = {f.name for f in dataclasses.fields(DocumentMeta)}
 
 
 def sidecar_path(path: Path) -> Path | None:
@@ -162,9 +161,7 @@ def read_sidecar(sidecar: Path) -> dict[str, Any]:
             want = '"ja" or "en"'
         elif key == "chapter_number":
             # 5 and "5" are the same chapter; a number is the natural thing to write.
-            ok = (isinstance(value, int) and not isinstance(value, bool)) or (
-                isinstance(value, str) and value.strip() != ""
-            )
+            ok = (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.strip() != "")
             value = str(value).strip() if ok else value
             want = 'a string such as "5" (or an integer)'
         else:
@@ -181,14 +178,15 @@ def read_sidecar(sidecar: Path) -> dict[str, Any]:
     return out
 
 
-def load_meta(path: Path, text: str, corpus_root: Path | None) -> DocumentMeta:
+def load_meta(source: SourceText, corpus_root: Path | None) -> DocumentMeta:
     """What is known about a file: its sidecar's keys, with edition, year and
-    language detected from the name and text where the sidecar is silent.
-    ``document`` is the path relative to ``corpus_root`` (POSIX), or the name."""
-    path = Path(path)
+    language taken from the name, the text and the reader where the sidecar is
+    silent.  ``document`` is the path relative to ``corpus_root`` (POSIX), or
+    the name."""
+    path = Path(source.path)
     sidecar = sidecar_path(path)
     given = read_sidecar(sidecar) if sidecar else {}
-    language = given.get("language") or detect_language(text)
+    language = given.get("language") or source.language
     edition, year = given.get("edition"), given.get("year")
     if edition is None or year is None:
         if edition is not None:  # the year is in the label
@@ -196,10 +194,7 @@ def load_meta(path: Path, text: str, corpus_root: Path | None) -> DocumentMeta:
         if year is not None and edition is None:
             edition = edition_label(year, language)
         if edition is None and year is None:
-            edition, year = detect_edition(path, text)
-    if "section" in given and "section" not in _META_FIELDS:
-        log.debug("%s: DocumentMeta has no 'section' field; the sidecar's section is not kept", sidecar)
-        given.pop("section")
+            edition, year = detect_edition(path, source.text, language)
     extra = {k: v for k, v in given.items() if k not in ("edition", "year", "language")}
     return DocumentMeta(
         document=_document_id(path, corpus_root),

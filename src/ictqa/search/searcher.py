@@ -1,0 +1,336 @@
+"""Questions → ranked, cited passages with the answering sentence marked.
+
+One question goes: analyse (:mod:`.query`) → encode → candidates (FAISS over
+passages and sentences, BM25) → the named signals of each candidate
+(:mod:`.signals`) → :func:`~.fusion.fuse` → the top ``k``, each with its
+highlight → whether the index answers at all (:mod:`.abstain`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from ..chunks import Chunk
+from ..errors import IctqaError
+from ..index import StoredIndex, load_index
+from ..index.vectors import top_indices
+from ..lexical import sentence_spans
+from ..model import Encoder
+from ..results import Highlight, Response, Result
+from . import signals
+from .abstain import Abstention
+from .fusion import FusionWeights, fuse
+from .query import Query, analyse
+from .signals import Evidence
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+
+CANDIDATES = 100
+# Encoding is most of a question's cost; batch files and web users repeat
+# questions, and a cached vector costs 1.5 KB.
+QUERY_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The passages worth scoring for one question, and their signals by name
+    (what :func:`~.fusion.fuse` weighs)."""
+
+    ids: np.ndarray  # rows of the index
+    signals: dict[str, np.ndarray]
+    scales: dict[str, float]
+    evidence: Evidence
+
+
+class Searcher:
+    """An index and the encoder that built it, ready to answer."""
+
+    def __init__(
+        self,
+        index: StoredIndex,
+        encoder: Encoder,
+        weights: FusionWeights = FusionWeights(),
+        abstention: Abstention = Abstention(),
+    ) -> None:
+        if encoder.model_id != index.model_id:
+            raise IctqaError(
+                f"the index was built with {index.model_id!r} but the encoder is {encoder.model_id!r}",
+                fix="open the index without choosing a model, or rebuild it with this one",
+            )
+        self.index = index
+        self.encoder = encoder
+        self.weights = weights
+        self.abstention = abstention
+        self._editions = {c.citation.edition for c in index.chunks}
+        self.facts = signals.PassageFacts.of(index)
+        self._prior = signals.priors(self.facts, weights)
+        if index.glossary_path is None:
+            log.warning(
+                "the index at %s has no English→Japanese term table (built by an older ictqa); English questions "
+                "are searched without it. `ictqa build` with the same files adds it without re-embedding.",
+                index.path.parent.parent,
+            )
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Sentence row → its chunk, for finding candidates by sentence.
+        self._sentence_chunk = np.searchsorted(index.sentence_offsets, np.arange(len(index.sentence_vectors)), side="right") - 1
+
+    @classmethod
+    def open(cls, index_dir: Path, model: str | None = None) -> Searcher:
+        from ..model import load_encoder
+
+        index = load_index(Path(index_dir), model_id=model)
+        return cls(index, load_encoder(index.model_id))
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self.index.chunks
+
+    def analyse(self, query: object, mode: Mode = "hybrid") -> Query:
+        """Check and analyse a question for this index (raises IctqaError)."""
+        translate = mode == "hybrid" and self.weights.translated > 0
+        return analyse(query, (lambda: self.index.glossary) if translate else None)
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        mode: Mode = "hybrid",
+        editions: Iterable[str | int] | None = None,
+        chapters: Iterable[str] | None = None,
+        id: str | None = None,
+    ) -> Response:
+        """The ``k`` best passages for ``query``.  ``editions`` (labels or
+        years) and ``chapters`` (``citation.chapter`` values) restrict the
+        passages considered; an empty filter means all."""
+        q = self.analyse(query, mode)
+        allowed = self._mask(editions, chapters)
+        qvec = self._encode_queries([q.text])[0]
+        return self._search_encoded(q, qvec, k, mode=mode, allowed=allowed, id=id)
+
+    def search_many(
+        self,
+        queries: Sequence[str],
+        k: int = 5,
+        *,
+        mode: Mode = "hybrid",
+        editions: Iterable[str | int] | None = None,
+        chapters: Iterable[str] | None = None,
+    ) -> list[Response | IctqaError]:
+        """Answer many questions, encoding them together; a bad question gives
+        its IctqaError in its place and does not stop the others."""
+        checked: list[Query | IctqaError] = []
+        for text in queries:
+            try:
+                checked.append(self.analyse(text, mode))
+            except IctqaError as e:
+                checked.append(e)
+        allowed = self._mask(editions, chapters)
+        good = [q for q in checked if isinstance(q, Query)]
+        vecs = self._encode_queries([q.text for q in good])
+        pre: list[list[np.ndarray] | None] = [None] * len(good)
+        if good and allowed is None and mode != "bm25" and self.index.sentences.faiss is not None:
+            # One FAISS call for all questions: a flat index then scans the
+            # vectors once with a matrix product instead of once per question.
+            pre = [list(p) for p in zip(self._dense_top(vecs), self._sentence_top(vecs))]
+        out: list[Response | IctqaError] = []
+        it = iter(zip(vecs, pre))
+        for q in checked:
+            if isinstance(q, IctqaError):
+                out.append(q)
+                continue
+            qvec, found = next(it)
+            out.append(self._search_encoded(q, qvec, k, mode=mode, allowed=allowed, found=found))
+        return out
+
+    def candidates(
+        self,
+        query: Query,
+        qvec: np.ndarray,
+        *,
+        mode: Mode = "hybrid",
+        allowed: np.ndarray | None = None,
+        found: list[np.ndarray] | None = None,
+    ) -> Candidates:
+        """The candidates of a question and their named signals: the one path
+        the Searcher ranks by and ``bench/tune_fusion.py`` tunes on."""
+        ev = signals.gather(self.index, query, qvec, self._prior)
+        tr = ev.translated
+        ids = self._candidate_ids(qvec, ev.bm25 if tr is None else ev.bm25 + tr, allowed, mode, found)
+        return Candidates(ids, signals.compute(ev, ids) if ids.size else {}, signals.scales(ev), ev)
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Question vectors, from the cache where the same text was asked before."""
+        cache = self._query_cache
+        missing = list(dict.fromkeys(t for t in texts if t not in cache))
+        if missing:
+            for t, v in zip(missing, self.encoder.encode_queries(missing)):
+                cache[t] = v
+        out = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i] = cache[t]
+            cache.move_to_end(t)
+        while len(cache) > QUERY_CACHE_SIZE:
+            cache.popitem(last=False)
+        return out
+
+    # -- internals ---------------------------------------------------------
+
+    def _search_encoded(
+        self,
+        query: Query,
+        qvec: np.ndarray,
+        k: int,
+        *,
+        mode: Mode,
+        allowed: np.ndarray | None,
+        id: str | None = None,
+        found: list[np.ndarray] | None = None,
+    ) -> Response:
+        if mode not in MODES:
+            raise IctqaError(f"unknown search mode {mode!r}", expected=" or ".join(MODES))
+        k = max(1, min(int(k), 100))
+        cands = self.candidates(query, qvec, mode=mode, allowed=allowed, found=found)
+        cand, sig, ev = cands.ids, cands.signals, cands.evidence
+        if cand.size == 0:
+            return Response(query.text, (), False, id=id, mode=mode, notices=query.notices)
+        if mode == "dense":
+            score = sig["passage"]
+        elif mode == "bm25":
+            score = ev.bm25[cand]
+        else:
+            score = fuse(sig, self.weights, cands.scales)
+        order = np.argsort(-score, kind="stable")[:k]
+        passage, lexical = sig["passage"], sig["lexical"]
+        results = []
+        for rank, j in enumerate(order, start=1):
+            chunk = self.index.chunks[int(cand[j])]
+            results.append(
+                Result(
+                    rank=rank,
+                    score=float(score[j]),
+                    chunk=chunk,
+                    highlight=self._highlight(int(cand[j]), qvec),
+                    dense=float(passage[j]),
+                    lexical=float(lexical[j]),
+                )
+            )
+        in_top = sum(1 for v in ev.per_term if v[cand[order[0]]] > 0) if order.size else 0
+        answerable = self.abstention.answerable(query, float(passage.max()), self._background_top(qvec), in_top)
+        return Response(query.text, tuple(results), answerable, id=id, mode=mode, notices=query.notices, translated=ev.terms)
+
+    def _background_top(self, qvec: np.ndarray) -> float | None:
+        bg = self.index.background_vectors
+        if bg is None or len(bg) == 0:
+            return None
+        return float((np.asarray(bg) @ qvec).max())
+
+    def _mask(self, editions: Iterable[str | int] | None, chapters: Iterable[str] | None) -> np.ndarray | None:
+        """Which passages the filters allow (None: all)."""
+        masks = [m for m in (self._edition_mask(editions), self._chapter_mask(chapters)) if m is not None]
+        if not masks:
+            return None
+        mask = np.logical_and.reduce(masks)
+        if not mask.any():
+            raise IctqaError(
+                "no passage is in both the chosen editions and the chosen chapters",
+                fix="widen one of the filters (ictqa info lists what the index holds)",
+            )
+        return mask
+
+    def _chapter_mask(self, chapters: Iterable[str] | None) -> np.ndarray | None:
+        wanted = {str(c).strip() for c in chapters or () if str(c).strip()}
+        if not wanted:
+            return None
+        chunks = self.index.chunks
+        mask = np.fromiter((c.citation.chapter in wanted for c in chunks), dtype=bool, count=len(chunks))
+        if not mask.any():
+            known = sorted({c.citation.chapter for c in chunks if c.citation.chapter})
+            raise IctqaError(
+                f"no passages of chapter {', '.join(sorted(wanted))} in this index",
+                expected="one of: " + ", ".join(known[:20]) + (" …" if len(known) > 20 else ""),
+                fix="choose a chapter the index holds (the web form lists them)",
+            )
+        return mask
+
+    def _edition_mask(self, editions: Iterable[str | int] | None) -> np.ndarray | None:
+        if not editions:
+            return None
+        wanted = {str(e).strip() for e in editions if str(e).strip()}
+        if not wanted:
+            return None
+        chunks = self.index.chunks
+        mask = np.fromiter(
+            ((c.citation.edition in wanted) or (c.citation.year is not None and str(c.citation.year) in wanted) for c in chunks),
+            dtype=bool,
+            count=len(chunks),
+        )
+        if not mask.any():
+            known = sorted({str(c.citation.year) for c in chunks if c.citation.year} | {e for e in self._editions if e})
+            raise IctqaError(
+                f"no passages of edition {', '.join(sorted(wanted))} in this index",
+                expected="one of: " + ", ".join(known) if known else "an edition the index holds",
+                fix="choose an edition the index holds (ictqa info lists them), or add that white paper with ictqa build",
+            )
+        return mask
+
+    def _candidate_ids(
+        self,
+        qvec: np.ndarray,
+        bm25: np.ndarray,
+        allowed: np.ndarray | None,
+        mode: Mode,
+        found: list[np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Passages worth scoring.  ``found``: the dense and sentence
+        candidates :meth:`search_many` already fetched for this question."""
+        c = min(CANDIDATES, len(self.index.chunks))
+        picked: list[np.ndarray] = []
+        if mode != "bm25":
+            # The passage whose one sentence answers can rank low as a whole
+            # (an English question against a long Japanese passage); its best
+            # sentences find it.
+            q = qvec.reshape(1, -1)
+            picked += found if found is not None else [self._dense_top(q, allowed)[0], self._sentence_top(q, allowed)[0]]
+        if mode != "dense":
+            scores = bm25 if allowed is None else np.where(allowed, bm25, -1.0)
+            top = top_indices(scores, c)
+            picked.append(top[scores[top] > 0])
+        if not picked:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(picked)).astype(np.int64)
+
+    def _dense_top(self, qvecs: np.ndarray, allowed: np.ndarray | None = None) -> list[np.ndarray]:
+        """Per question, the passages closest to it (up to CANDIDATES)."""
+        c = min(CANDIDATES, len(self.index.chunks))
+        return self.index.passages.nearest(qvecs, c, allowed)
+
+    def _sentence_top(self, qvecs: np.ndarray, allowed: np.ndarray | None = None) -> list[np.ndarray]:
+        """Per question, the passages of its best-matching sentences (up to
+        CANDIDATES, from the best 3 × CANDIDATES sentences)."""
+        c = min(CANDIDATES, len(self.index.chunks))
+        rows_allowed = allowed[self._sentence_chunk] if allowed is not None else None
+        found = self.index.sentences.nearest(qvecs, 3 * c, rows_allowed)
+        return [self._sentence_chunk[rows][:c] for rows in found]
+
+    def _highlight(self, i: int, qvec: np.ndarray) -> Highlight | None:
+        """The passage's sentence closest to the question.  Adding shared
+        words (plain or idf-weighted) or a number cue for "how many" questions
+        was measured on the dev set and made it worse or no better."""
+        chunk = self.index.chunks[i]
+        a, b = int(self.index.sentence_offsets[i]), int(self.index.sentence_offsets[i + 1])
+        spans = sentence_spans(chunk.text)
+        if b <= a or len(spans) != b - a:
+            return None
+        s, e = spans[int(np.argmax(np.asarray(self.index.sentence_vectors[a:b]) @ qvec))]
+        return Highlight(s, e, chunk.text[s:e])
