@@ -1,7 +1,8 @@
 """The ``ictqa`` command: a thin layer over the library.
 
 One module per group of commands (:mod:`.build`: build, sections;
-:mod:`.ask`: ask, batch, eval; :mod:`.admin`: info, model, serve), each
+:mod:`.ask`: ask, batch, eval; :mod:`.timeline`; :mod:`.admin`: info, model,
+serve), each
 registering its subcommands; :mod:`.render` prints answers for a terminal.
 A new command is a ``register`` function in one of them (or a new module
 listed in :data:`_GROUPS`).
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import IctqaError
-from . import admin, ask, build
+from . import admin, ask, build, timeline
 from .common import EXIT_OK, EXIT_USAGE, Add
 
 log = logging.getLogger("ictqa")
@@ -41,7 +42,7 @@ question is also searched with the Japanese words of its terms (from JMdict:
 "submarine cable" → 海底ケーブル); the answer lists them.
 """
 
-_GROUPS = (build, ask, admin)
+_GROUPS = (build, ask, timeline, admin)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

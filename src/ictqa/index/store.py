@@ -32,6 +32,7 @@ import os
 import shutil
 import tempfile
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -86,6 +87,16 @@ class StoredIndex:
                 f"the index's glossary {self.glossary_path} is unreadable ({e})",
                 fix=f"rebuild the index: ictqa build --index {self.path.parent.parent}",
             ) from e
+
+    @cached_property
+    def folded_text(self) -> tuple[str, np.ndarray]:
+        """Every passage's heading line and text, NFKC case-folded, joined with
+        "\\x00", and where each passage starts in it: a literal term is found
+        in all passages with one ``str.find`` scan (the timeline's mentions).
+        Made on first use (the archive: ~8 M characters, a second or two)."""
+        parts = [unicodedata.normalize("NFKC", c.embed_text).casefold() for c in self.chunks]
+        starts = np.cumsum([0] + [len(p) + 1 for p in parts[:-1]], dtype=np.int64) if parts else np.zeros(0, np.int64)
+        return "\x00".join(parts), starts
 
     @property
     def model_id(self) -> str:

@@ -15,6 +15,7 @@ from .abstain import Abstention
 from .fusion import FusionWeights, fuse
 from .query import MAX_QUERY_CHARS, Query, analyse, check_query
 from .searcher import CANDIDATES, MODES, Candidates, Mode, Searcher
+from .timeline import timeline
 
 __all__ = [
     "CANDIDATES",
@@ -29,4 +30,5 @@ __all__ = [
     "analyse",
     "check_query",
     "fuse",
+    "timeline",
 ]

@@ -49,6 +49,9 @@ class FusionWeights:
     untitled: float = 0.03
     recency: float = 0.06
     translated: float = 0.15
+    # Passages of an edition the question names without requiring it ("In
+    # 2008, what did the white paper say…"): see ictqa.search.editions.
+    edition: float = 0.05
 
     def weight(self, signal: str) -> float:
         """The weight of a signal by name.  The prior's parts are weighed when

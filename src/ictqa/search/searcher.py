@@ -8,6 +8,7 @@ highlight → whether the index answers at all (:mod:`.abstain`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -23,10 +24,11 @@ from ..index import StoredIndex, load_index
 from ..index.vectors import top_indices
 from ..lexical import sentence_spans
 from ..model import Encoder
-from ..results import Highlight, Response, Result
+from ..results import AlsoIn, DetectedEdition, Highlight, Response, Result
 from . import signals
 from .abstain import Abstention
 from .fusion import FusionWeights, fuse
+from .grouping import group, shingles
 from .query import Query, analyse
 from .signals import Evidence
 
@@ -39,6 +41,57 @@ CANDIDATES = 100
 # Encoding is most of a question's cost; batch files and web users repeat
 # questions, and a cached vector costs 1.5 KB.
 QUERY_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """One search's candidates, their scores and their order (best first)."""
+
+    cand: np.ndarray
+    score: np.ndarray
+    order: np.ndarray
+    passage: np.ndarray
+    lexical: np.ndarray
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class _EditionPlan:
+    restrict: tuple[int, ...]  # editions searched, each on its own, results interleaved
+    preferred: np.ndarray | None  # per passage: 1 for an edition to prefer
+    prefer: frozenset[int]  # the years of those editions
+    detected: tuple[DetectedEdition, ...]
+    notices: tuple[str, ...]
+    missing: bool  # the question asks for an edition the index lacks
+
+
+def edition_name(year: int) -> str:
+    """「2008年版」, as the notices write an edition."""
+    return f"{year}年版"
+
+
+def _restricted_notice(years: Sequence[int]) -> str:
+    ja = "・".join(edition_name(y) for y in years)
+    en = " and ".join(str(y) for y in years)
+    plural = "editions" if len(years) > 1 else "edition"
+    return f"{ja}に絞り込み / Restricted to the {en} {plural}"
+
+
+def _given(editions: Iterable[str | int] | None) -> bool:
+    return any(str(e).strip() for e in editions or ())
+
+
+def _interleave(orders: Sequence[np.ndarray], k: int) -> list[tuple[int, int]]:
+    """(group, index) of the first ``k`` picks, taking each group's next
+    best in turn: two named editions give the best passages of each."""
+    out: list[tuple[int, int]] = []
+    pos = [0] * len(orders)
+    while len(out) < k and any(p < len(o) for p, o in zip(pos, orders)):
+        for g, o in enumerate(orders):
+            if pos[g] < len(o) and len(out) < k:
+                out.append((g, int(o[pos[g]])))
+                pos[g] += 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -72,6 +125,7 @@ class Searcher:
         self.weights = weights
         self.abstention = abstention
         self._editions = {c.citation.edition for c in index.chunks}
+        self._years = {c.citation.year for c in index.chunks if c.citation.year}
         self.facts = signals.PassageFacts.of(index)
         self._prior = signals.priors(self.facts, weights)
         if index.glossary_path is None:
@@ -109,14 +163,21 @@ class Searcher:
         editions: Iterable[str | int] | None = None,
         chapters: Iterable[str] | None = None,
         id: str | None = None,
+        detect_editions: bool = True,
     ) -> Response:
         """The ``k`` best passages for ``query``.  ``editions`` (labels or
         years) and ``chapters`` (``citation.chapter`` values) restrict the
-        passages considered; an empty filter means all."""
+        passages considered; an empty filter means all.  Without an edition
+        filter, the editions the question names ("平成20年版", "the 2010 and
+        2020 editions") are searched instead of all, unless
+        ``detect_editions`` is False."""
         q = self.analyse(query, mode)
+        editions = list(editions or ())
         allowed = self._mask(editions, chapters)
         qvec = self._encode_queries([q.text])[0]
-        return self._search_encoded(q, qvec, k, mode=mode, allowed=allowed, id=id)
+        return self._search_encoded(
+            q, qvec, k, mode=mode, allowed=allowed, id=id, filtered=_given(editions), detect=detect_editions
+        )
 
     def search_many(
         self,
@@ -126,6 +187,7 @@ class Searcher:
         mode: Mode = "hybrid",
         editions: Iterable[str | int] | None = None,
         chapters: Iterable[str] | None = None,
+        detect_editions: bool = True,
     ) -> list[Response | IctqaError]:
         """Answer many questions, encoding them together; a bad question gives
         its IctqaError in its place and does not stop the others."""
@@ -135,6 +197,7 @@ class Searcher:
                 checked.append(self.analyse(text, mode))
             except IctqaError as e:
                 checked.append(e)
+        editions = list(editions or ())
         allowed = self._mask(editions, chapters)
         good = [q for q in checked if isinstance(q, Query)]
         vecs = self._encode_queries([q.text for q in good])
@@ -150,7 +213,11 @@ class Searcher:
                 out.append(q)
                 continue
             qvec, found = next(it)
-            out.append(self._search_encoded(q, qvec, k, mode=mode, allowed=allowed, found=found))
+            out.append(
+                self._search_encoded(
+                    q, qvec, k, mode=mode, allowed=allowed, found=found, filtered=_given(editions), detect=detect_editions
+                )
+            )
         return out
 
     def candidates(
@@ -161,13 +228,64 @@ class Searcher:
         mode: Mode = "hybrid",
         allowed: np.ndarray | None = None,
         found: list[np.ndarray] | None = None,
+        preferred: np.ndarray | None = None,
     ) -> Candidates:
         """The candidates of a question and their named signals: the one path
         the Searcher ranks by and ``bench/tune_fusion.py`` tunes on."""
-        ev = signals.gather(self.index, query, qvec, self._prior)
+        ev = signals.gather(self.index, query, qvec, self._prior, preferred)
         tr = ev.translated
         ids = self._candidate_ids(qvec, ev.bm25 if tr is None else ev.bm25 + tr, allowed, mode, found)
         return Candidates(ids, signals.compute(ev, ids) if ids.size else {}, signals.scales(ev), ev)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """The vector of one (analysed) question, cached."""
+        return self._encode_queries([text])[0]
+
+    def ranked_within(self, query: Query, qvec: np.ndarray, allowed: np.ndarray, k: int) -> tuple[Result, ...]:
+        """The ``k`` best of the passages ``allowed``, ranked as a search ranks."""
+        ranked = self._rank(query, qvec, "hybrid", allowed, None, None)
+        if ranked is None:
+            return ()
+        return tuple(self._result(ranked, int(j), rank, qvec) for rank, j in enumerate(ranked.order[:k], start=1))
+
+    def _result(self, ranked: _Ranked, j: int, rank: int, qvec: np.ndarray, also_in: tuple[AlsoIn, ...] = ()) -> Result:
+        i = int(ranked.cand[j])
+        return Result(
+            rank=rank,
+            score=float(ranked.score[j]),
+            chunk=self.index.chunks[i],
+            highlight=self._highlight(i, qvec),
+            dense=float(ranked.passage[j]),
+            lexical=float(ranked.lexical[j]),
+            also_in=also_in,
+        )
+
+    def _grouped(self, ranked: _Ranked, k: int, qvec: np.ndarray, prefer: frozenset[int] = frozenset()) -> list[Result]:
+        """The top ``k`` answers, near-identical passages of several editions
+        shown once (:mod:`.grouping`), each with the editions it is also in."""
+        # Enough of the ranking to fill k groups even when every answer is
+        # reprinted in many editions.
+        head = ranked.order[: max(4 * k, 40)]
+        cand = ranked.cand[head]
+        vecs = np.asarray(self.index.vectors[cand])
+        years = [self.facts.years[int(i)] for i in cand]
+        chunks = self.index.chunks
+        cache: dict[int, frozenset[int]] = {}
+
+        def grams(p: int) -> frozenset[int]:
+            if p not in cache:
+                cache[p] = shingles(chunks[int(cand[p])].text)
+            return cache[p]
+
+        out = []
+        for rank, g in enumerate(group(range(len(head)), vecs, years, grams, k, prefer), start=1):
+            also = tuple(
+                AlsoIn(years[o], chunks[int(cand[o])].citation.label, chunks[int(cand[o])].id) for o in g.others
+            )
+            best = min([g.lead, *g.others])  # the group ranks, and scores, as its best member
+            r = self._result(ranked, int(head[g.lead]), rank, qvec, also)
+            out.append(dataclasses.replace(r, score=float(ranked.score[head[best]])))
+        return out
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
         """Question vectors, from the cache where the same text was asked before."""
@@ -196,38 +314,116 @@ class Searcher:
         allowed: np.ndarray | None,
         id: str | None = None,
         found: list[np.ndarray] | None = None,
+        filtered: bool = False,
+        detect: bool = True,
     ) -> Response:
+        """``filtered``: the caller chose editions itself (``allowed``), so
+        the editions the question names are reported but not followed;
+        ``detect=False`` ignores them altogether ("search all editions")."""
         if mode not in MODES:
             raise IctqaError(f"unknown search mode {mode!r}", expected=" or ".join(MODES))
         k = max(1, min(int(k), 100))
-        cands = self.candidates(query, qvec, mode=mode, allowed=allowed, found=found)
+        plan = self._edition_plan(query, qvec, follow=detect and not filtered)
+        notices = query.notices + plan.notices
+        groups = [allowed] if not plan.restrict else [self._and(allowed, self._year_mask(y)) for y in plan.restrict]
+        if plan.restrict:
+            found = None  # fetched over all editions; each edition is searched on its own
+        ranked = [self._rank(query, qvec, mode, g, found, plan.preferred) for g in groups]
+        ranked = [r for r in ranked if r is not None]
+        if not ranked:
+            return Response(query.text, (), False, id=id, mode=mode, notices=notices, editions_detected=plan.detected)
+        if len(ranked) == 1 and not plan.restrict and mode == "hybrid":
+            results = self._grouped(ranked[0], k, qvec, plan.prefer)
+        else:
+            picks = _interleave([r.order for r in ranked], k)
+            results = [self._result(ranked[g], j, rank, qvec) for rank, (g, j) in enumerate(picks, start=1)]
+        best = ranked[0]
+        top = int(best.cand[best.order[0]]) if best.order.size else None
+        in_top = sum(1 for v in best.evidence.per_term if top is not None and v[top] > 0)
+        top_passage = max(float(r.passage.max()) for r in ranked)
+        answerable = not plan.missing and self.abstention.answerable(query, top_passage, self._background_top(qvec), in_top)
+        return Response(
+            query.text,
+            tuple(results),
+            answerable,
+            id=id,
+            mode=mode,
+            notices=notices,
+            translated=best.evidence.terms,
+            editions_detected=plan.detected,
+        )
+
+    def _rank(
+        self,
+        query: Query,
+        qvec: np.ndarray,
+        mode: Mode,
+        allowed: np.ndarray | None,
+        found: list[np.ndarray] | None,
+        preferred: np.ndarray | None,
+    ) -> _Ranked | None:
+        """Every candidate scored and ordered (None when there is none)."""
+        cands = self.candidates(query, qvec, mode=mode, allowed=allowed, found=found, preferred=preferred)
         cand, sig, ev = cands.ids, cands.signals, cands.evidence
         if cand.size == 0:
-            return Response(query.text, (), False, id=id, mode=mode, notices=query.notices)
+            return None
         if mode == "dense":
             score = sig["passage"]
         elif mode == "bm25":
             score = ev.bm25[cand]
         else:
             score = fuse(sig, self.weights, cands.scales)
-        order = np.argsort(-score, kind="stable")[:k]
-        passage, lexical = sig["passage"], sig["lexical"]
-        results = []
-        for rank, j in enumerate(order, start=1):
-            chunk = self.index.chunks[int(cand[j])]
-            results.append(
-                Result(
-                    rank=rank,
-                    score=float(score[j]),
-                    chunk=chunk,
-                    highlight=self._highlight(int(cand[j]), qvec),
-                    dense=float(passage[j]),
-                    lexical=float(lexical[j]),
+        order = np.argsort(-score, kind="stable")
+        return _Ranked(cand, score, order, sig["passage"], sig["lexical"], ev)
+
+    def _edition_plan(self, query: Query, qvec: np.ndarray, *, follow: bool) -> _EditionPlan:
+        """How the editions a question names shape its search: editions to
+        search (each on its own), editions to prefer, and what to report."""
+        years = self._years
+        restrict: list[int] = []
+        boost: set[int] = set()
+        detected: list[DetectedEdition] = []
+        notices: list[str] = []
+        missing = False
+        for m in query.editions:
+            year = (max(years) if years else None) if m.latest else m.year
+            if m.use == "first" and follow:
+                year = self._first_edition(query)
+            applied = follow and year is not None and year in years
+            if follow and m.use == "restrict" and year is not None and year not in years:
+                missing = True
+                notices.append(
+                    f"この索引には{edition_name(year)}がありません。すべての版を検索しました / "
+                    f"This index holds no {year} edition; all editions were searched."
                 )
-            )
-        in_top = sum(1 for v in ev.per_term if v[cand[order[0]]] > 0) if order.size else 0
-        answerable = self.abstention.answerable(query, float(passage.max()), self._background_top(qvec), in_top)
-        return Response(query.text, tuple(results), answerable, id=id, mode=mode, notices=query.notices, translated=ev.terms)
+            detected.append(DetectedEdition(year, m.read_as, m.use, applied))
+            if applied and year is not None:
+                if m.use == "boost":
+                    boost.add(year)
+                elif year not in restrict:
+                    restrict.append(year)
+        if restrict:
+            notices.append(_restricted_notice(restrict))
+        preferred = None
+        if boost and not restrict:
+            preferred = np.fromiter((c.citation.year in boost for c in self.index.chunks), dtype=np.float32)
+        return _EditionPlan(tuple(restrict), preferred, frozenset(boost), tuple(detected), tuple(notices), missing)
+
+    def _first_edition(self, query: Query) -> int | None:
+        """The earliest edition with a passage on the question's topic."""
+        from .topic import matching
+
+        mask = matching(self.index, query)
+        if mask is None or not mask.any():
+            return None
+        return min(self.facts.years[i] or 9999 for i in np.flatnonzero(mask))
+
+    def _year_mask(self, year: int) -> np.ndarray:
+        return np.fromiter((y == year for y in self.facts.years), dtype=bool, count=len(self.facts.years))
+
+    @staticmethod
+    def _and(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
+        return b if a is None else a & b
 
     def _background_top(self, qvec: np.ndarray) -> float | None:
         bg = self.index.background_vectors

@@ -14,7 +14,8 @@ Four are question-dependent:
   see ictqa.glossary).
 
 and one is not: ``prior``, each passage's question-independent adjustment
-(:func:`priors`).  :data:`SIGNALS` lists them in fusion order; adding a
+(:func:`priors`); ``edition`` lifts the passages of an edition the question
+prefers without requiring it.  :data:`SIGNALS` lists them in fusion order; adding a
 signal is one function here and one weight in
 :class:`~.fusion.FusionWeights`.  The Searcher and ``bench/tune_fusion.py``
 both get them from :func:`compute`.
@@ -90,6 +91,9 @@ class Evidence:
     # one's BM25 per passage (empty for Japanese questions).
     terms: tuple[Term, ...] = ()
     per_term: tuple[np.ndarray, ...] = ()
+    # 1.0 for passages of an edition the question prefers (boost), per
+    # passage; None when it prefers none.
+    preferred: np.ndarray | None = None
 
     @property
     def translated(self) -> np.ndarray | None:
@@ -97,11 +101,13 @@ class Evidence:
         return np.sum(self.per_term, axis=0) if self.per_term else None
 
 
-def gather(index: StoredIndex, query: Query, qvec: np.ndarray, prior: np.ndarray) -> Evidence:
+def gather(
+    index: StoredIndex, query: Query, qvec: np.ndarray, prior: np.ndarray, preferred: np.ndarray | None = None
+) -> Evidence:
     """The evidence for ``query`` (whose terms are looked up only if it has any)."""
     bm25 = index.bm25.scores(query.words)
     terms, per_term = _translated_terms(index, query.terms)
-    return Evidence(index, query, qvec, bm25, prior, coverage(query.words, index.bm25), terms, per_term)
+    return Evidence(index, query, qvec, bm25, prior, coverage(query.words, index.bm25), terms, per_term, preferred)
 
 
 def _translated_terms(index: StoredIndex, terms: Sequence[Term]) -> tuple[tuple[Term, ...], tuple[np.ndarray, ...]]:
@@ -178,6 +184,12 @@ def translated(ev: Evidence, cand: np.ndarray) -> np.ndarray | None:
     return None if tr is None else scaled(tr[cand])
 
 
+def edition(ev: Evidence, cand: np.ndarray) -> np.ndarray | None:
+    """1 for a passage of an edition the question prefers; None (no signal)
+    when it prefers none."""
+    return None if ev.preferred is None else ev.preferred[cand]
+
+
 Signal = Callable[[Evidence, np.ndarray], "np.ndarray | None"]
 # In fusion order (the order changes the float sums, hence the scores shown).
 SIGNALS: dict[str, Signal] = {
@@ -186,6 +198,7 @@ SIGNALS: dict[str, Signal] = {
     "lexical": lexical,
     "prior": prior,
     "translated": translated,
+    "edition": edition,
 }
 
 
