@@ -157,6 +157,9 @@ def test_cli_timeline(searcher, tmp_path):
     out = json.loads(p.stdout)
     assert out["first"]["year"] == 2020 and len(out["editions"]) == 3
     text = subprocess.run(
-        [sys.executable, "-m", "ictqa", "timeline", "量子暗号", "--index", str(index)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "ictqa", "timeline", "量子暗号", "--index", str(index)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert text.returncode == 0 and "2020" in text.stdout and "初出 / first" in text.stdout

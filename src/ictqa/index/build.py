@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..bank import background_passages
+from ..bank import background_passages, probe_questions
 from ..chunks import Chunk, ChunkParams, chunk_document, text_hash
 from ..documents import DocumentMeta
 from ..errors import IctqaError
@@ -198,6 +198,7 @@ def index_chunks(
         manifest,
         background=tuple(text_hash(t) for t in background),
         glossary=GlossaryInfo(source, len(glossary)),
+        probes=probe_scores(encoder, vectors, background_vectors),
     )
     write_index(
         index_dir,
@@ -213,6 +214,23 @@ def index_chunks(
     )
     kept = sum(1 for h in chunk_hashes if h in (old_sentences if pooled else previous))
     return len(chunks) - kept, kept, len(old_chunks - set(chunk_hashes)), reason
+
+
+def probe_scores(encoder: Encoder, vectors: np.ndarray, background: np.ndarray) -> dict[str, tuple[tuple[float, float], ...]]:
+    """For each probe question (ictqa.bank), the cosine of its best passage
+    and of its best background passage in this index, by language: what
+    abstention compares a question with (a few seconds: the probes are
+    embedded as questions every build, since they are few)."""
+    probes = probe_questions()
+    if not probes or not len(vectors):
+        return {}
+    qvecs = encoder.encode_queries([q for _, q in probes])
+    top = np.max(np.asarray(vectors) @ qvecs.T, axis=0)
+    bg = np.max(np.asarray(background) @ qvecs.T, axis=0) if len(background) else np.zeros(len(probes))
+    out: dict[str, list[tuple[float, float]]] = {}
+    for (lang, _), t, b in zip(probes, top, bg):
+        out.setdefault(lang, []).append((round(float(t), 5), round(float(b), 5)))
+    return {lang: tuple(rows) for lang, rows in out.items()}
 
 
 def _embed(encoder: Encoder, texts: list[str], progress: bool) -> list[np.ndarray]:

@@ -89,6 +89,9 @@ class Manifest:
     background: tuple[str, ...] = ()  # text hashes of the abstention bank, in row order
     glossary: GlossaryInfo | None = None
     faiss: dict[str, str] | None = None  # FAISS index type of passages and sentences
+    # Per language, for each probe question (ictqa.bank): the cosine of its
+    # best passage and of its best background passage in this index.
+    probes: dict[str, tuple[tuple[float, float], ...]] | None = None
     # Keys this version does not know (written by a newer ictqa): kept, so
     # that reading and rewriting a manifest loses nothing.
     extra: dict[str, Any] = field(default_factory=dict)
@@ -113,6 +116,8 @@ class Manifest:
             out["glossary"] = dataclasses.asdict(self.glossary)
         if self.faiss is not None:
             out["faiss"] = dict(self.faiss)
+        if self.probes is not None:
+            out["probes"] = {lang: [list(p) for p in rows] for lang, rows in self.probes.items()}
         return out | self.extra
 
     @classmethod
@@ -139,6 +144,9 @@ class Manifest:
             background=tuple(d.get("background") or ()),
             glossary=GlossaryInfo(str(glossary["source"]), int(glossary["glosses"])) if glossary else None,
             faiss=dict(d["faiss"]) if d.get("faiss") else None,
+            probes={lang: tuple((float(a), float(b)) for a, b in rows) for lang, rows in d["probes"].items()}
+            if d.get("probes")
+            else None,
             extra={k: v for k, v in d.items() if k not in known},
         )
 

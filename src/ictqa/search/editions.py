@@ -62,7 +62,9 @@ _EN_PAPER = re.compile(r"white\s*paper|\bedition\b", re.I)
 
 _LATEST_JA = re.compile(r"最新(?:の)?(?:版|(?:情報)?通信白書|白書)|直近の(?:版|白書)")
 _LATEST_EN = re.compile(rf"(?:latest|most\s+recent|newest|current)\s+(?:{_EDITION_NOUN}|white\s*paper)", re.I)
-_FIRST_JA = re.compile(r"(?:初めて|最初に|はじめて|初出)[^。？?]{0,12}?(?:登場|取り上げ|取りあげ|出て|現れ|言及|記載|触れ|扱われ|扱っ|載)")
+_FIRST_JA = re.compile(
+    r"(?:初めて|最初に|はじめて|初出)[^。？?]{0,12}?(?:登場|取り上げ|取りあげ|出て|現れ|言及|記載|触れ|扱われ|扱っ|載)"
+)
 _FIRST_JA_PAPER = re.compile(r"白書|版")
 _FIRST_EN = re.compile(
     r"\bfirst\s+(?:mention|mentioned|mentions|appear|appeared|appears|came\s+up|come\s+up|comes\s+up|discuss|discussed|"

@@ -279,9 +279,7 @@ class Searcher:
 
         out = []
         for rank, g in enumerate(group(range(len(head)), vecs, years, grams, k, prefer), start=1):
-            also = tuple(
-                AlsoIn(years[o], chunks[int(cand[o])].citation.label, chunks[int(cand[o])].id) for o in g.others
-            )
+            also = tuple(AlsoIn(years[o], chunks[int(cand[o])].citation.label, chunks[int(cand[o])].id) for o in g.others)
             best = min([g.lead, *g.others])  # the group ranks, and scores, as its best member
             r = self._result(ranked, int(head[g.lead]), rank, qvec, also)
             out.append(dataclasses.replace(r, score=float(ranked.score[head[best]])))
@@ -328,8 +326,7 @@ class Searcher:
         groups = [allowed] if not plan.restrict else [self._and(allowed, self._year_mask(y)) for y in plan.restrict]
         if plan.restrict:
             found = None  # fetched over all editions; each edition is searched on its own
-        ranked = [self._rank(query, qvec, mode, g, found, plan.preferred) for g in groups]
-        ranked = [r for r in ranked if r is not None]
+        ranked = [r for g in groups if (r := self._rank(query, qvec, mode, g, found, plan.preferred)) is not None]
         if not ranked:
             return Response(query.text, (), False, id=id, mode=mode, notices=notices, editions_detected=plan.detected)
         if len(ranked) == 1 and not plan.restrict and mode == "hybrid":
@@ -339,7 +336,7 @@ class Searcher:
             results = [self._result(ranked[g], j, rank, qvec) for rank, (g, j) in enumerate(picks, start=1)]
         best = ranked[0]
         top = int(best.cand[best.order[0]]) if best.order.size else None
-        in_top = sum(1 for v in best.evidence.per_term if top is not None and v[top] > 0)
+        in_top = sum(1 for v in best.evidence.per_term if top is not None and bool(v[top] > 0))
         top_passage = max(float(r.passage.max()) for r in ranked)
         answerable = not plan.missing and self.abstention.answerable(query, top_passage, self._background_top(qvec), in_top)
         return Response(
