@@ -163,3 +163,25 @@ def test_cli_timeline(searcher, tmp_path):
         timeout=120,
     )
     assert text.returncode == 0 and "2020" in text.stdout and "初出 / first" in text.stdout
+
+
+def test_timeline_page_is_a_chart_whose_bars_open_their_edition(searcher):
+    from ictqa.web.timeline import render_timeline
+
+    page = render_timeline(timeline(searcher, "量子暗号"))
+    assert page.count('<rect class="ictqa-tl-bar') == 3
+    # A bar per edition links to that edition's section; the first mention's is open.
+    for year in (2019, 2020, 2021):
+        assert f'href="#ictqa-tl-{year}" data-year="{year}"' in page and f'id="ictqa-tl-{year}"' in page
+    assert '<details id="ictqa-tl-2020" class="ictqa-tl-row" open>' in page
+    assert "ictqa-tl-first" in page and "初出 / first mentioned: 2020" in page
+
+
+def test_timeline_page_escapes_corpus_and_question_text(searcher):
+    from ictqa.results import Timeline
+    from ictqa.web.timeline import render_timeline
+
+    t = timeline(searcher, "量子暗号")
+    evil = Timeline("<script>x</script>", t.editions, ("<b>term</b>",), t.method)
+    page = render_timeline(evil)
+    assert "<script>" not in page and "<b>term</b>" not in page and "&lt;b&gt;term&lt;/b&gt;" in page

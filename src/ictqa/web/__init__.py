@@ -19,6 +19,7 @@ from ..batchio import MAX_BATCH_BYTES
 from .app import App
 from .assets import CSS
 from .page import build_blocks
+from .timeline import TIMELINE_CSS
 
 # Two cores: one question already keeps both busy in the encoder, so more
 # workers only queue on the CPU; two overlap one search with another
@@ -54,7 +55,7 @@ def launch(
     demo.launch(
         server_name=host,
         server_port=port,
-        css=CSS,
+        css=CSS + TIMELINE_CSS,
         max_file_size=MAX_BATCH_BYTES,
         show_error=False,
         footer_links=["api"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..batchio import MAX_BATCH_BYTES, SUFFIXES
 from .app import MAX_K, WEB_MAX_QUESTIONS, App
 from .assets import COPY_JS
+from .timeline import add_timeline_tab
 
 EXAMPLES = [
     "デジタル海外展開プラットフォームとは",
@@ -62,6 +63,7 @@ def build_blocks(app: App):
                 '(or {"error": message} for a question that cannot be searched).',
             )
             examples.load_input_event.then(app.ask, ask_inputs, ask_outputs, api_visibility="private")
+        add_timeline_tab(app, gr)
         with gr.Tab("一括 / Batch"):
             gr.Markdown(
                 "質問ファイル（.txt 1行1問、.jsonl `question`/`id`、.csv `question`/`id` 列）をアップロード。"
