@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import IctqaError
-from . import admin, ask, build
+from . import admin, ask, build, mcp
 from .common import EXIT_OK, EXIT_USAGE, Add
 
 log = logging.getLogger("ictqa")
@@ -41,7 +41,7 @@ question is also searched with the Japanese words of its terms (from JMdict:
 "submarine cable" → 海底ケーブル); the answer lists them.
 """
 
-_GROUPS = (build, ask, admin)
+_GROUPS = (build, ask, admin, mcp)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -509,6 +509,11 @@ def create_api(app: App, *, concurrency: int, queue_max: int) -> FastAPI:
     async def on_api_error(request: Request, e: ApiError) -> JSONResponse:
         return JSONResponse({"error": e.message}, status_code=e.status, headers=e.headers, media_type=JSON_TYPE)
 
+    @api.exception_handler(IctqaError)
+    async def on_user_error(request: Request, e: IctqaError) -> JSONResponse:
+        # Any other user-fixable problem (a batch body that is not JSON): 400.
+        return JSONResponse({"error": e.message}, status_code=400, media_type=JSON_TYPE)
+
     @api.exception_handler(RequestValidationError)
     async def on_bad_parameter(request: Request, e: RequestValidationError) -> JSONResponse:
         return JSONResponse({"error": _validation_message(e)}, status_code=400, media_type=JSON_TYPE)
