@@ -1,7 +1,9 @@
-"""Load test of the web form: N concurrent gradio_client clients × M questions
-against one running app (issue #6).
+"""Load test of the web app: N concurrent clients × M questions against one
+running app (issues #6 and #17), through the form's Gradio API and through the
+plain JSON API (``GET /api/ask``) on the same port.
 
-    python bench/load_app.py                        # 16 clients × 20 questions, real model, seed index
+    python bench/load_app.py                        # 16 clients × 20 questions, both interfaces, real model, seed index
+    python bench/load_app.py --via api              # only GET /api/ask (or --via form: only gradio_client)
     python bench/load_app.py --concurrency 1        # compare queue worker counts
     python bench/load_app.py --url http://127.0.0.1:7860   # an app that is already running
 
@@ -11,8 +13,10 @@ for it, warms it up with one question, then lets every client ask its
 questions one after another (each client starts at a different question).
 Every answer is checked: no error, k passages, the expected section in the
 top label, and the same top label for a question in every client (a race in
-the server would show as a different answer).  Prints latency p50/p95/max and
-throughput; exits 1 if any answer is wrong or missing.
+the server would show as a different answer).  Through /api/ask each answer
+must moreover equal, key for key, the answer the same question got when asked
+alone before the load.  Prints latency p50/p95/max and throughput per
+interface; exits 1 if any answer is wrong or missing.
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from gradio_client import Client
@@ -95,6 +102,7 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=None, help="app.py --concurrency (default: the app's)")
     p.add_argument("--index", type=Path, default=HERE / "out" / "app-index")
     p.add_argument("--url", help="use this running app instead of starting one")
+    p.add_argument("--via", choices=["form", "api", "both"], default="both", help="which interface to load (default: both)")
     args = p.parse_args()
 
     proc = None
@@ -121,28 +129,76 @@ def main() -> int:
     try:
         wait_for(url, proc, timeout=900)  # includes building the index on first run
         Client(url, verbose=False, analytics_enabled=False).predict(QUESTIONS[0][0], args.k, [], [], api_name="/ask")
-        return run(url, args)
+        failed = False
+        if args.via in ("form", "both"):
+            failed |= run("form (gradio_client /ask)", form_caller(url, args.k), args) != 0
+        if args.via in ("api", "both"):
+            failed |= run_api(url, args) != 0
+        return 1 if failed else 0
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
 
 
-def run(url: str, args: argparse.Namespace) -> int:
+Answer = dict[str, Any]
+# One client's way of asking: question → the `ictqa ask --json` object (or {"error": ...}).
+Caller = Callable[[str], Answer]
+
+
+def form_caller(url: str, k: int) -> Callable[[], Caller]:
+    def make() -> Caller:
+        client = Client(url, verbose=False, analytics_enabled=False)
+
+        def ask(question: str) -> Answer:
+            _html, answer = client.predict(question, k, [], [], api_name="/ask")
+            return answer
+
+        return ask
+
+    return make
+
+
+def api_caller(url: str, k: int) -> Callable[[], Caller]:
+    def make() -> Caller:
+        client = httpx.Client(timeout=120)  # one connection per client, kept alive
+
+        def ask(question: str) -> Answer:
+            r = client.get(f"{url}api/ask?" + urllib.parse.urlencode({"q": question, "k": k}))
+            answer = r.json()
+            if r.status_code != 200 and "error" not in answer:
+                answer = {"error": f"HTTP {r.status_code}"}
+            return answer
+
+        return ask
+
+    return make
+
+
+def run_api(url: str, args: argparse.Namespace) -> int:
+    # The reference: each question asked alone, before any load.
+    ask = api_caller(url, args.k)()
+    reference = {q: ask(q) for q, _ in QUESTIONS}
+    return run("api (GET /api/ask)", api_caller(url, args.k), args, reference)
+
+
+def run(
+    name: str, make_caller: Callable[[], Caller], args: argparse.Namespace, reference: dict[str, Answer] | None = None
+) -> int:
     latencies: list[float] = []
     problems: list[str] = []
     top: dict[str, set[str]] = defaultdict(set)
     lock = threading.Lock()
-    clients = [Client(url, verbose=False, analytics_enabled=False) for _ in range(args.clients)]
+    callers = [make_caller() for _ in range(args.clients)]
     start = threading.Barrier(args.clients + 1)
 
-    def worker(n: int, client: Client) -> None:
+    def worker(n: int, ask: Caller) -> None:
         start.wait()
         for i in range(args.questions):
             question, expected = QUESTIONS[(n + i) % len(QUESTIONS)]
             t = time.perf_counter()
             try:
-                _html, answer = client.predict(question, args.k, [], [], api_name="/ask")
+                answer = ask(question)
             except Exception as e:  # noqa: BLE001 - count it and go on
                 with lock:
                     problems.append(f"client {n}: {question!r}: {type(e).__name__}: {e}")
@@ -157,8 +213,10 @@ def run(url: str, args: argparse.Namespace) -> int:
                     problems.append(
                         f"client {n}: {question!r}: {answer.get('error') or f'{len(results)} results, top {label!r}'}"
                     )
+                elif reference is not None and answer != reference[question]:
+                    problems.append(f"client {n}: {question!r}: the answer differs from the one it got alone")
 
-    threads = [threading.Thread(target=worker, args=(n, c)) for n, c in enumerate(clients)]
+    threads = [threading.Thread(target=worker, args=(n, c)) for n, c in enumerate(callers)]
     for t in threads:
         t.start()
     start.wait()
@@ -169,6 +227,7 @@ def run(url: str, args: argparse.Namespace) -> int:
 
     problems += [f"{q!r} got different top labels: {sorted(ls)}" for q, ls in top.items() if len(ls) > 1]
     n = len(latencies)
+    print(f"== {name}")
     print(
         f"{args.clients} clients × {args.questions} questions = {args.clients * args.questions} requests, {n} answered in {wall:.1f} s"
     )
