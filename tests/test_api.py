@@ -6,6 +6,8 @@ OpenAPI description covers this API only."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -327,3 +329,20 @@ def test_module_imports_no_gradio_for_the_mcp_server():
     code = "import sys, ictqa.web.mcp_tools, ictqa.web.api; print('gradio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1])
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("bash", "curl", "jq")), reason="needs bash, curl and jq")
+def test_example_shell_client(base):
+    script = str(Path(__file__).parents[1] / "examples" / "ask.sh")
+    env = {**os.environ, "ICTQA_URL": base}
+    run = subprocess.run(["bash", script, "DFFTとは何ですか", "2"], capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    answer = get(ask_url(base, "DFFTとは何ですか", k=2))[2]
+    if not answer["answerable"]:  # the fake encoder's answer may be flagged
+        assert lines.pop(0).startswith("(the indexed white papers do not seem to answer this")
+    assert lines == [
+        line for r in answer["results"] for line in (f"[{r['rank']}] {r['citation']['label']}", f"    → {r['highlight']['text']}")
+    ]
+    bad = subprocess.run(["bash", script, "   "], capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: the question is empty")
