@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -137,3 +138,40 @@ def test_members_question_finds_2_1_with_its_citation(real_index):
     assert out["answerable"]
     assert top["label"] == "令和5年版 情報通信白書 第5章第8節 2(1) 総務省における海外展開支援ツール"
     assert "100を超える会員" in top["text"] and top["quote"] in top["text"]
+
+
+def test_stdout_carries_only_protocol_messages(fake_index):
+    """Every line `ictqa mcp` writes to stdout is a JSON-RPC message (the
+    SDK client would skip a stray line, so this reads the raw stream)."""
+    requests = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+         "params": {"name": "search_white_paper", "arguments": {"question": "DFFTとは", "k": 1}}},
+    ]  # fmt: skip
+    params = _params(fake_index)
+    proc = subprocess.Popen(
+        [params.command, *params.args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(params.env or {})},
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in requests))
+        proc.stdin.flush()
+        lines = []
+        while not any(m.get("id") == 2 for m in lines):
+            line = proc.stdout.readline()
+            assert line, "the server closed stdout before answering"
+            lines.append(json.loads(line))  # fails on anything but JSON
+        assert all(m["jsonrpc"] == "2.0" for m in lines)
+        answer = next(m for m in lines if m.get("id") == 2)["result"]
+        assert not answer.get("isError") and answer["structuredContent"]["results"][0]["label"]
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
