@@ -173,6 +173,17 @@ def test_batch_limits(base):
     big = b'"' + b"a" * MAX_BATCH_BYTES + b'"'
     r = httpx.post(f"{base}/api/batch", content=big, timeout=60)
     assert r.status_code == 413 and "at most 5 MB" in r.json()["error"]
+
+    def chunked():  # no Content-Length: refused as the bytes arrive
+        yield b"["
+        for _ in range(6):
+            yield b'"' + b"a" * 2**20 + b'",'
+        yield b'"a"]'
+
+    r = httpx.post(f"{base}/api/batch", content=chunked(), timeout=60)
+    assert r.status_code == 413 and "at most 5 MB" in r.json()["error"]
+    r = httpx.post(f"{base}/api/ask", json={"q": "a" * MAX_BATCH_BYTES}, timeout=60)
+    assert r.status_code == 413 and "at most 5 MB" in r.json()["error"]
     for empty in (b"", b"[]", b"\n\n"):
         r = httpx.post(f"{base}/api/batch", content=empty, timeout=30)
         assert r.status_code == 400 and r.json() == {"error": "the batch has no questions. Expected: at least one question."}

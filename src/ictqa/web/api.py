@@ -39,13 +39,14 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..batchio import MAX_BATCH_BYTES
 from ..errors import IctqaError
 from ..results import Response
 from ..search import MODES
-from ..search.query import MAX_QUERY_CHARS
+from ..search.query import MAX_QUERY_CHARS, check_query
 from .apidoc import render_docs
 from .app import BATCH_STEP, MAX_K, WEB_MAX_QUESTIONS, App
 from .catalogue import DEFAULT_NEIGHBOURS, MAX_NEIGHBOURS, Catalogue
@@ -279,6 +280,7 @@ def create_api(app: App, *, concurrency: int, queue_max: int) -> FastAPI:
         redoc_url=None,
         openapi_url=None,  # served by the routes below, with full /api paths
     )
+    api.add_middleware(_BodyLimit, max_bytes=MAX_BATCH_BYTES)
 
     def filters(edition: Sequence[str] | str | None, chapter: Sequence[str] | str | None):
         try:
@@ -287,6 +289,10 @@ def create_api(app: App, *, concurrency: int, queue_max: int) -> FastAPI:
             raise ApiError(404, e) from e
 
     async def answer(q: str, k: int, edition, chapter, mode: Mode) -> JSONResponse:
+        try:
+            check_query(q)  # here too, so a bad question is a 400 even when the queue is full
+        except IctqaError as e:
+            raise ApiError(400, e) from e
         editions, chapters = filters(edition, chapter)
 
         def search() -> Response:
@@ -540,26 +546,49 @@ def create_api(app: App, *, concurrency: int, queue_max: int) -> FastAPI:
     return api
 
 
+_TOO_BIG = IctqaError(
+    "the request body is larger than the limit",
+    expected=f"at most {MAX_BATCH_BYTES // 2**20} MB in one request",
+    fix="send the questions in several requests",
+).message
+
+
+class _BodyLimit:
+    """Refuses a body over ``max_bytes`` with 413 (JSON) before it is all
+    read: by its Content-Length, or, for a chunked body, as the bytes arrive
+    (raised from ``receive`` as an HTTPException, which FastAPI passes to
+    the JSON error handler instead of its generic 400)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BATCH_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await JSONResponse({"error": _TOO_BIG}, status_code=413, media_type=JSON_TYPE)(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise StarletteHTTPException(413, detail=_TOO_BIG)
+            return message
+
+        await self.app(scope, limited, send)
+
+
 async def _read_body(request: Request) -> str:
-    """The body as text, refused (413) past MAX_BATCH_BYTES before it is all read."""
-    too_big = ApiError(
-        413,
-        IctqaError(
-            "the batch is larger than the limit",
-            expected=f"at most {MAX_BATCH_BYTES // 2**20} MB of questions in one request",
-            fix="send the questions in several requests",
-        ),
-    )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BATCH_BYTES:
-        raise too_big
-    raw = bytearray()
-    async for part in request.stream():
-        raw += part
-        if len(raw) > MAX_BATCH_BYTES:
-            raise too_big
+    """The body as text (its size is capped by _BodyLimit)."""
     try:
-        text = bytes(raw).decode("utf-8-sig")
+        text = (await request.body()).decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ApiError(400, IctqaError("the body is not UTF-8 text", fix="send the questions encoded as UTF-8")) from e
     if "\x00" in text:
