@@ -357,3 +357,23 @@ def test_example_shell_client(base):
     ]
     bad = subprocess.run(["bash", script, "   "], capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2 and bad.stderr.startswith("error: the question is empty")
+
+
+@pytest.fixture(scope="module")
+def real_base(real_index):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = ui.launch(real_index, port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}"
+    demo.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [JA, EN], ids=["ja", "en"])
+def test_ask_equals_the_cli_json_with_the_real_model(real_base, real_index, question):
+    status, _, answer = get(ask_url(real_base, question, k=5))
+    p = cli("ask", question, "--json", "--index", str(real_index))
+    assert p.returncode == 0, p.stderr
+    assert status == 200 and answer == json.loads(p.stdout)
+    assert answer["answerable"] and len(answer["results"]) == 5
