@@ -274,18 +274,39 @@ def app(fake_index):
 
 def test_server_errors_are_json_without_internals(app, monkeypatch, caplog):
     api = web_api.create_api(app, concurrency=1, queue_max=0)
+    working = app.searcher.search_many
+    calls = []
 
     def broken(*a, **kw):
         raise RuntimeError("secret internals")
+
+    def breaks_on_the_second_step(questions, **kw):
+        calls.append(len(questions))
+        return working(questions, **kw) if len(calls) == 1 else broken()
 
     monkeypatch.setattr(app.searcher, "search", broken)
     monkeypatch.setattr(app.searcher, "search_many", broken)
     with TestClient(api, raise_server_exceptions=False) as client:
         r = client.get("/ask", params={"q": "DFFT"})
         assert r.status_code == 500 and r.json() == {"error": web_api.SERVER_ERROR}
-        lines = client.post("/batch", json=["DFFT", "ITU"]).text.splitlines()
-        assert [json.loads(line)["error"] for line in lines] == [web_api.SERVER_ERROR] * 2
-    assert "secret internals" in caplog.text and "secret" not in r.text
+        b = client.post("/batch", json=["DFFT", "ITU"])  # before the status is sent: a 500 too
+        assert b.status_code == 500 and b.json() == {"error": web_api.SERVER_ERROR}
+        monkeypatch.setattr(app.searcher, "search_many", breaks_on_the_second_step)
+        lines = [json.loads(line) for line in client.post("/batch?k=1", json=["DFFT"] * 20).text.splitlines()]
+    assert calls == [web_api.BATCH_STEP, 20 - web_api.BATCH_STEP]
+    assert all(line["results"] for line in lines[: web_api.BATCH_STEP])
+    assert [line["error"] for line in lines[web_api.BATCH_STEP :]] == [web_api.SERVER_ERROR] * (20 - web_api.BATCH_STEP)
+    assert "secret internals" in caplog.text and "secret" not in r.text + b.text
+
+
+def test_a_problem_of_the_whole_batch_is_400(app, monkeypatch):
+    def nothing_left(*a, **kw):
+        raise IctqaError("no passage is in both the chosen editions and the chosen chapters", fix="widen one of the filters")
+
+    monkeypatch.setattr(app.searcher, "search_many", nothing_left)
+    with TestClient(web_api.create_api(app, concurrency=1, queue_max=0)) as client:
+        r = client.post("/batch", json=["DFFT"])
+    assert r.status_code == 400 and r.json()["error"].startswith("no passage is in both")
 
 
 def test_a_full_queue_is_503_with_retry_after():

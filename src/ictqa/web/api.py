@@ -321,8 +321,8 @@ def create_api(app: App, *, concurrency: int, queue_max: int) -> FastAPI:
     @api.post("/ask", summary="Ask one question (JSON body)", response_model=None, responses=_ANSWER)
     async def ask_post(body: AskIn) -> JSONResponse:
         """As GET /api/ask, with the parameters in a JSON object, e.g.
-        `{"q": "What is DFFT?", "k": 3, "edition": ["2023"]}`: for questions
-        too long for a URL."""
+        `{"q": "What is DFFT?", "k": 3, "edition": ["2023"]}`, for tools that
+        build a JSON body more easily than a URL."""
         return await answer(body.q, body.k, body.edition, body.chapter, body.mode)
 
     @api.post(
@@ -407,8 +407,14 @@ def create_api(app: App, *, concurrency: int, queue_max: int) -> FastAPI:
                     answers = iter(await gate.run(search, refuse_when_busy=first) if asked else [])
                 except ApiError:
                     raise
-                except Exception:  # the status is sent already: say so in the lines
-                    log.exception("batch step failed")
+                except IctqaError as e:  # of the whole step (filters that leave no passage)
+                    if first:
+                        raise ApiError(400, e) from e
+                    answers = iter([e] * len(asked))
+                except Exception:
+                    if first:  # no status sent yet: a 500
+                        raise
+                    log.exception("batch step failed")  # the status is sent: say so in the lines
                     answers = iter([IctqaError(SERVER_ERROR)] * len(asked))
                 first = False
                 out = []
