@@ -1,31 +1,42 @@
-"""Load test of the web form: N concurrent gradio_client clients × M questions
-against one running app (issue #6).
+"""Load test of the web app: N concurrent clients × M questions against one
+running app (issues #6 and #17), through the plain JSON API (``GET /api/ask``)
+and through the form's Gradio API (``gradio_client``) on the same port.
 
-    python bench/load_app.py                        # 16 clients × 20 questions, real model, seed index
+    python bench/load_app.py                        # 16 clients × 20 questions, both interfaces, real model, seed index
+    python bench/load_app.py --via api              # only GET /api/ask (or --via form: only gradio_client)
+    python bench/load_app.py --distinct             # every request a new question (no cached question vectors)
     python bench/load_app.py --concurrency 1        # compare queue worker counts
     python bench/load_app.py --url http://127.0.0.1:7860   # an app that is already running
 
 Starts ``app.py`` on a free 127.0.0.1 port with the real default model on the
 seed corpus (the index is built into bench/out/app-index on first run), waits
 for it, warms it up with one question, then lets every client ask its
-questions one after another (each client starts at a different question).
-Every answer is checked: no error, k passages, the expected section in the
-top label, and the same top label for a question in every client (a race in
-the server would show as a different answer).  Prints latency p50/p95/max and
-throughput; exits 1 if any answer is wrong or missing.
+questions one after another (each client starts at a different question of
+QUESTIONS, so most requests repeat a question another client asked and its
+vector comes from the server's cache; ``--distinct`` takes each request's
+question from the dev and archive sets instead).  Every answer is checked: no
+error, k passages, the expected section in the top label (QUESTIONS only),
+and, key for key, the same answer as the question gets when asked alone
+through /api/ask after the load (a race in the server would differ; so would
+the form's /ask if it stopped returning the `ictqa ask --json` object).
+Prints latency p50/p95/max and throughput per interface; exits 1 if any
+answer is wrong or missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections import defaultdict
+import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from gradio_client import Client
@@ -62,6 +73,17 @@ QUESTIONS = [
 ]
 
 
+# --distinct: questions written for the dev and archive evaluations (their
+# answers are not checked here, only that each is complete and stable).
+DISTINCT_SETS = (
+    "dev_seed.jsonl",
+    "out_of_scope.jsonl",
+    "archive_dev.jsonl",
+    "archive_holdout.jsonl",
+    "out_of_scope_holdout.jsonl",
+)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -95,6 +117,10 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=None, help="app.py --concurrency (default: the app's)")
     p.add_argument("--index", type=Path, default=HERE / "out" / "app-index")
     p.add_argument("--url", help="use this running app instead of starting one")
+    p.add_argument("--via", choices=["form", "api", "both"], default="both", help="which interface to load (default: both)")
+    p.add_argument(
+        "--distinct", action="store_true", help="every request a different question (dev and archive sets): no cached vectors"
+    )
     args = p.parse_args()
 
     proc = None
@@ -121,28 +147,92 @@ def main() -> int:
     try:
         wait_for(url, proc, timeout=900)  # includes building the index on first run
         Client(url, verbose=False, analytics_enabled=False).predict(QUESTIONS[0][0], args.k, [], [], api_name="/ask")
-        return run(url, args)
+        alone = api_caller(url, args.k)()
+        failed = False
+        if args.via in ("api", "both"):
+            failed |= run("api (GET /api/ask)", api_caller(url, args.k), args, plan_for(args, 0), alone) != 0
+        if args.via in ("form", "both"):
+            failed |= run("form (gradio_client /ask)", form_caller(url, args.k), args, plan_for(args, 1), alone) != 0
+        return 1 if failed else 0
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
 
 
-def run(url: str, args: argparse.Namespace) -> int:
+Answer = dict[str, Any]
+# One client's way of asking: question → the `ictqa ask --json` object (or {"error": ...}).
+Caller = Callable[[str], Answer]
+
+
+def form_caller(url: str, k: int) -> Callable[[], Caller]:
+    def make() -> Caller:
+        client = Client(url, verbose=False, analytics_enabled=False)
+
+        def ask(question: str) -> Answer:
+            _html, answer = client.predict(question, k, [], [], api_name="/ask")
+            return answer
+
+        return ask
+
+    return make
+
+
+def api_caller(url: str, k: int) -> Callable[[], Caller]:
+    def make() -> Caller:
+        client = httpx.Client(timeout=120)  # one connection per client, kept alive
+
+        def ask(question: str) -> Answer:
+            r = client.get(f"{url}api/ask?" + urllib.parse.urlencode({"q": question, "k": k}))
+            answer = r.json()
+            if r.status_code != 200 and "error" not in answer:
+                answer = {"error": f"HTTP {r.status_code}"}
+            return answer
+
+        return ask
+
+    return make
+
+
+# (question, a string the top label must contain, or None: not checked)
+Plan = list[tuple[str, str | None]]
+
+
+def plan_for(args: argparse.Namespace, block: int) -> Plan:
+    """The questions of one run, client after client.  By default every
+    client cycles through QUESTIONS (so most are asked before and their vectors
+    come from the server's cache); with --distinct each request is a question
+    of the dev and archive sets asked once (block 0, 1: one set per interface)."""
+    total = args.clients * args.questions
+    if not args.distinct:
+        return [QUESTIONS[(n + i) % len(QUESTIONS)] for n in range(args.clients) for i in range(args.questions)]
+    pool = distinct_questions()
+    return [(pool[(block * total + j) % len(pool)], None) for j in range(total)]
+
+
+def distinct_questions() -> list[str]:
+    seen: dict[str, None] = {}
+    for name in DISTINCT_SETS:
+        for line in (HERE / "data" / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                seen.setdefault(" ".join(json.loads(line)["question"].split()), None)
+    return list(seen)
+
+
+def run(name: str, make_caller: Callable[[], Caller], args: argparse.Namespace, plan: Plan, alone: Caller) -> int:
     latencies: list[float] = []
     problems: list[str] = []
-    top: dict[str, set[str]] = defaultdict(set)
+    got: list[tuple[int, str, Answer]] = []
     lock = threading.Lock()
-    clients = [Client(url, verbose=False, analytics_enabled=False) for _ in range(args.clients)]
+    callers = [make_caller() for _ in range(args.clients)]
     start = threading.Barrier(args.clients + 1)
 
-    def worker(n: int, client: Client) -> None:
+    def worker(n: int, ask: Caller) -> None:
         start.wait()
-        for i in range(args.questions):
-            question, expected = QUESTIONS[(n + i) % len(QUESTIONS)]
+        for question, expected in plan[n * args.questions : (n + 1) * args.questions]:
             t = time.perf_counter()
             try:
-                _html, answer = client.predict(question, args.k, [], [], api_name="/ask")
+                answer = ask(question)
             except Exception as e:  # noqa: BLE001 - count it and go on
                 with lock:
                     problems.append(f"client {n}: {question!r}: {type(e).__name__}: {e}")
@@ -152,13 +242,13 @@ def run(url: str, args: argparse.Namespace) -> int:
             label = results[0]["citation"]["label"] if results else ""
             with lock:
                 latencies.append(dt)
-                top[question].add(label)
-                if "error" in answer or len(results) != args.k or expected not in label:
+                got.append((n, question, answer))
+                if "error" in answer or len(results) != args.k or (expected is not None and expected not in label):
                     problems.append(
                         f"client {n}: {question!r}: {answer.get('error') or f'{len(results)} results, top {label!r}'}"
                     )
 
-    threads = [threading.Thread(target=worker, args=(n, c)) for n, c in enumerate(clients)]
+    threads = [threading.Thread(target=worker, args=(n, c)) for n, c in enumerate(callers)]
     for t in threads:
         t.start()
     start.wait()
@@ -167,10 +257,16 @@ def run(url: str, args: argparse.Namespace) -> int:
         t.join()
     wall = time.perf_counter() - t0
 
-    problems += [f"{q!r} got different top labels: {sorted(ls)}" for q, ls in top.items() if len(ls) > 1]
+    # Each answer must be the one its question gets when asked alone, after
+    # the load, through GET /api/ask (a race in the server would differ; so
+    # would the form's /ask if it ever stopped returning the `ask --json` object).
+    reference = {q: alone(q) for q in dict.fromkeys(q for _, q, _ in got)}
+    problems += [f"client {n}: {q!r}: the answer differs from the one it gets alone" for n, q, a in got if a != reference[q]]
     n = len(latencies)
+    print(f"== {name}")
     print(
-        f"{args.clients} clients × {args.questions} questions = {args.clients * args.questions} requests, {n} answered in {wall:.1f} s"
+        f"{args.clients} clients × {args.questions} questions = {args.clients * args.questions} requests "
+        f"({len(reference)} distinct), {n} answered in {wall:.1f} s"
     )
     if n:
         print(

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import IctqaError
-from . import admin, ask, build, timeline
+from . import admin, ask, build, mcp, timeline
 from .common import EXIT_OK, EXIT_USAGE, Add
 
 log = logging.getLogger("ictqa")
@@ -42,7 +42,7 @@ question is also searched with the Japanese words of its terms (from JMdict:
 "submarine cable" → 海底ケーブル); the answer lists them.
 """
 
-_GROUPS = (build, ask, timeline, admin)
+_GROUPS = (build, ask, timeline, admin, mcp)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
