@@ -232,7 +232,7 @@ def test_openapi_description_documents_this_api_only(base):
     assert status == 200 and ctype.startswith("application/json")
     assert spec == get(f"{base}/api/openapi.json")[2]
     assert spec["openapi"].startswith("3.") and spec["info"]["title"] == "ictqa API"
-    assert sorted(spec["paths"]) == ["/api/ask", "/api/batch", "/api/info", "/api/passage"]
+    assert sorted(spec["paths"]) == ["/api/ask", "/api/batch", "/api/info", "/api/passage", "/api/timeline"]
     assert sorted(spec["paths"]["/api/ask"]) == ["get", "post"]
     params = {p["name"]: p for p in spec["paths"]["/api/ask"]["get"]["parameters"]}
     assert sorted(params) == ["chapter", "edition", "k", "mode", "q"] and params["k"]["schema"]["maximum"] == 20
@@ -259,7 +259,7 @@ def test_the_form_is_still_served_on_the_same_port(base):
     r = httpx.get(f"{base}/", timeout=30)
     assert r.status_code == 200 and "<html" in r.text.lower()
     info = httpx.get(f"{base}/gradio_api/info", timeout=30).json()
-    assert sorted(info["named_endpoints"]) == ["/ask", "/batch"]
+    assert sorted(info["named_endpoints"]) == ["/ask", "/batch", "/timeline"]
 
 
 # -- in-process: failures that a running server cannot be made to show -------
@@ -398,3 +398,11 @@ def test_ask_equals_the_cli_json_with_the_real_model(real_base, real_index, ques
     assert p.returncode == 0, p.stderr
     assert status == 200 and answer == json.loads(p.stdout)
     assert answer["answerable"] and len(answer["results"]) == 5
+
+
+def test_timeline_endpoint(base):
+    status, _, out = get(f"{base}/api/timeline?q=DFFT&k=1")
+    assert status == 200 and out["first"]["year"] == 2023 and out["editions"][0]["matches"] >= 1
+    assert set(out) >= {"query", "first", "editions"}
+    status, _, err = get(f"{base}/api/timeline?q=%20")
+    assert status == 400 and "empty" in err["error"]

@@ -18,7 +18,7 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 from ictqa.web import mcp_tools
 
 REPO = Path(__file__).resolve().parents[1]
-TOOLS = ["get_passage", "list_editions", "search_white_paper"]
+TOOLS = ["get_passage", "list_editions", "search_white_paper", "timeline"]
 MEMBERS = "デジタル海外展開プラットフォームの会員数は？"
 
 
@@ -175,3 +175,10 @@ def test_stdout_carries_only_protocol_messages(fake_index):
     finally:
         proc.stdin.close()
         proc.wait(timeout=30)
+
+
+def test_timeline_tool(tools):
+    _, (result,) = run(_in_process, tools, [("timeline", {"topic": "DFFT", "k": 1})])
+    out = result.structured_content
+    assert out["first"]["label"].startswith("令和5年版") and out["editions"][0]["matches"] >= 1
+    assert out["editions"][0]["results"][0]["quote"]

@@ -16,8 +16,8 @@ cannot be used (the message the CLI gives), 404 for an edition, chapter or
 passage the index does not hold, 413 for too large a batch, 503 when the
 queue is full; never an HTML page or a traceback.
 
-``GET /api/timeline`` belongs here once issue #15 gives the library a
-timeline: one more route beside ``/api/ask`` calling it, plus its MCP tool in
+``GET /api/timeline`` returns the ``ictqa timeline --json`` object (one topic
+across the editions), as the MCP tool ``timeline`` does in
 :mod:`.mcp_tools`.
 """
 
@@ -104,6 +104,12 @@ class CitationOut(_Open):
     url: str | None = Field(None, description="address of the page on MIC's site, in indexes that record it")
 
 
+class AlsoInOut(_Open):
+    year: int | None
+    label: str
+    chunk_id: str
+
+
 class ResultOut(_Open):
     rank: int
     score: float
@@ -113,6 +119,16 @@ class ResultOut(_Open):
     kind: str = Field(description="text, figure or footnote")
     language: str
     chunk_id: str = Field(description="the passage's id for GET /api/passage")
+    also_in: list[AlsoInOut] = Field(
+        description="other editions whose passage repeats this one's text (near-identical), oldest first"
+    )
+
+
+class EditionOut(_Open):
+    year: int | None = Field(description="the edition's year (null: not resolved, e.g. a first mention not found)")
+    read_as: str = Field(description="the words of the question it was read from, e.g. 平成20年版")
+    use: str = Field(description="restrict, boost or first")
+    applied: bool = Field(description="whether the search followed it (not when a filter was given or the index lacks it)")
 
 
 class TermOut(_Open):
@@ -127,7 +143,29 @@ class AnswerOut(_Open):
     mode: str
     notices: list[str]
     translated_terms: list[TermOut] = Field(description="for an English question: the Japanese words also searched")
+    editions_detected: list[EditionOut] = Field(description="editions the question names, and how they were used")
     results: list[ResultOut]
+
+
+class TimelineFirstOut(_Open):
+    year: int
+    label: str
+    chunk_id: str
+
+
+class TimelineEditionOut(_Open):
+    year: int
+    edition: str
+    matches: int = Field(description="passages of this edition that mention the topic")
+    results: list[ResultOut] = Field(description="the best of them, as /api/ask returns results")
+
+
+class TimelineOut(_Open):
+    query: str
+    terms: list[str] = Field(description="the terms looked for (empty: matched by meaning)")
+    method: str = Field(description="lexical or dense")
+    first: TimelineFirstOut | None = Field(description="the earliest edition that mentions it, and its best passage")
+    editions: list[TimelineEditionOut] = Field(description="one row per edition of the index, oldest first")
 
 
 class ErrorOut(BaseModel):
@@ -324,6 +362,31 @@ def create_api(app: App, *, concurrency: int, queue_max: int) -> FastAPI:
         `{"q": "What is DFFT?", "k": 3, "edition": ["2023"]}`, for tools that
         build a JSON body more easily than a URL."""
         return await answer(body.q, body.k, body.edition, body.chapter, body.mode)
+
+    @api.get(
+        "/timeline",
+        summary="One topic across the editions",
+        response_model=None,
+        responses={200: {"model": TimelineOut, "description": "the `ictqa timeline --json` object"}, **_BAD},
+    )
+    async def timeline_get(
+        q: Annotated[str, Query(description="a term or a question, Japanese or English", examples=["ブロックチェーン"])],
+        k: Annotated[int, Query(ge=1, le=MAX_K, description="passages per edition")] = 3,
+    ) -> JSONResponse:
+        """For each edition, oldest first, how many passages mention the topic
+        and the best of them; plus the first edition that does (the
+        `ictqa timeline --json` object)."""
+        from ..search import timeline
+
+        try:
+            check_query(q)
+        except IctqaError as e:
+            raise ApiError(400, e) from e
+        try:
+            result = await gate.run(lambda: timeline(searcher, q, k=k))
+        except IctqaError as e:
+            raise ApiError(400, e) from e
+        return JSONResponse(result.to_json(), media_type=JSON_TYPE)
 
     @api.post(
         "/batch",

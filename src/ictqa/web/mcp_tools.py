@@ -2,11 +2,10 @@
 calls, answering with passages it can quote and cite rather than paraphrase.
 
 Tools: ``search_white_paper(question, k, editions)``, ``get_passage(chunk_id,
-neighbours)`` and ``list_editions()``.  Every passage comes with its
-citation label, its page address where the index knows it (``url``, else
-null), its page, and, for a search, the highlighted sentence (``quote``).
-The timeline of issue #15 becomes one more tool here, beside
-``search_white_paper``, when the library has it.
+neighbours)``, ``list_editions()`` and ``timeline(topic, k)``.  Every passage
+comes with its citation label, its page address where the index knows it
+(``url``, else null), its page, and, for a search, the highlighted sentence
+(``quote``).
 
 :class:`Tools` is plain Python over a :class:`~ictqa.search.Searcher` (tested
 without the SDK); :func:`build_server` registers it with the official ``mcp``
@@ -76,6 +75,24 @@ class Tools:
     def get_passage(self, chunk_id: str, neighbours: int = DEFAULT_NEIGHBOURS) -> dict[str, Any]:
         return self.catalogue.passage(chunk_id, neighbours)
 
+    def timeline(self, topic: str, k: int = 2) -> dict[str, Any]:
+        from ..search import timeline
+
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise IctqaError(f"k is {k!r}", expected=f"a whole number from 1 to {MAX_K}")
+        t = timeline(self.searcher, topic, k=k)
+        first = t.first
+        return {
+            "topic": t.query,
+            "terms": list(t.terms),
+            "method": t.method,
+            "first": None if first is None else _result(first),
+            "editions": [
+                {"year": e.year, "edition": e.edition, "matches": e.matches, "results": [_result(r) for r in e.results]}
+                for e in t.editions
+            ],
+        }
+
     def list_editions(self) -> dict[str, Any]:
         m = self.catalogue.manifest
         return {
@@ -103,6 +120,8 @@ def searched(response: Response) -> dict[str, Any]:
         out["notices"] = list(response.notices)
     if response.translated:
         out["translated_terms"] = [{"english": t.english, "japanese": list(t.japanese)} for t in response.translated]
+    if response.editions_detected:
+        out["editions_detected"] = [e.to_json() for e in response.editions_detected]
     return out
 
 
@@ -119,6 +138,7 @@ def _result(r: Result) -> dict[str, Any]:
         "text": c["text"],
         "score": round(r.score, 4),
         "citation": c["citation"],
+        "also_in": [a.to_json() for a in r.also_in],
     }
 
 
@@ -165,7 +185,19 @@ def build_server(tools: Tools) -> MCPServer:
         """The editions the index holds: label (e.g. 令和5年版 情報通信白書), year, passages and chapters."""
         return tools.list_editions()
 
-    for fn in (search_white_paper, get_passage, list_editions):
+    def timeline(
+        topic: Annotated[str, Field(description="a term or a question, Japanese or English, e.g. ブロックチェーン")],
+        k: Annotated[int, Field(ge=1, le=MAX_K, description="passages per edition")] = 2,
+    ) -> dict[str, Any]:
+        """One topic across the editions, oldest first: per edition how many passages mention it (`matches`) and the
+        best of them; `first` is the earliest edition's best passage. Use it for "when did the white paper first
+        mention …" and "how did … change over the years"."""
+        try:
+            return tools.timeline(topic, k)
+        except IctqaError as e:
+            raise ToolError(e.message) from e
+
+    for fn in (search_white_paper, get_passage, list_editions, timeline):
         server.add_tool(fn, annotations=reading, structured_output=True)
     return server
 

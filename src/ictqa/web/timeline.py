@@ -56,7 +56,7 @@ def render_chart(t: Timeline) -> str:
     return (
         f'<svg class="ictqa-tl-chart" role="img" viewBox="0 0 {width} {PAD + HEIGHT + 22}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet">'
-        f'<desc>{html.escape("各版で言及している箇所の数 / passages mentioning it, per edition")}</desc>'
+        f"<desc>{html.escape('各版で言及している箇所の数 / passages mentioning it, per edition')}</desc>"
         + "".join(bars)
         + "</svg>"
     )
@@ -80,7 +80,9 @@ def render_timeline(t: Timeline) -> str:
         opened = " open" if first is not None and e.year == first.chunk.citation.year else ""
         summary = html.escape(f"{e.edition} ({e.year}) — {e.matches} 件 / passages")
         cards = "".join(render_result(r) for r in e.results) or '<p class="ictqa-tl-none">—</p>'
-        parts.append(f'<details id="ictqa-tl-{e.year}" class="ictqa-tl-row"{opened}><summary>{summary}</summary>{cards}</details>')
+        parts.append(
+            f'<details id="ictqa-tl-{e.year}" class="ictqa-tl-row"{opened}><summary>{summary}</summary>{cards}</details>'
+        )
     return "\n".join(parts)
 
 
