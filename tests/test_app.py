@@ -202,12 +202,13 @@ def test_unknown_edition_is_a_notice(fake_index):
     assert "ictqa-error" in page and "no passages of edition 2031" in answer["error"]
 
 
-def test_api_is_two_documented_endpoints(url):
+def test_api_is_three_documented_endpoints(url):
     info = httpx.get(f"{url}gradio_api/info", timeout=30).json()
     eps = info["named_endpoints"]
-    assert sorted(eps) == ["/ask", "/batch"] and not info["unnamed_endpoints"]
+    assert sorted(eps) == ["/ask", "/batch", "/timeline"] and not info["unnamed_endpoints"]
     assert [p["parameter_name"] for p in eps["/ask"]["parameters"]] == ["question", "k", "editions", "chapters"]
     assert [p["parameter_name"] for p in eps["/batch"]["parameters"]] == ["file", "k", "editions", "chapters"]
+    assert [p["parameter_name"] for p in eps["/timeline"]["parameters"]] == ["question", "k"]
     assert all(eps[e]["description"] for e in eps)
 
 
