@@ -26,7 +26,7 @@ from ..errors import IctqaError
 from ..glossary import read_table, restrict, table_source
 from ..ingest import iter_corpus_files, read_source, supported_types
 from ..ingest.editions import load_meta
-from ..lexical import batch_words, dictionary_info, sentence_spans
+from ..lexical import batch_words, dictionary_info, sentence_spans, words
 from ..model import SAME_VECTORS, Encoder
 from ..parse import infer_chapter_number, parse_source
 from .manifest import FORMAT_VERSION, POOLED, SEPARATE, Counts, DocumentEntry, FileProblem, GlossaryInfo, Manifest, ModelInfo
@@ -198,7 +198,7 @@ def index_chunks(
         manifest,
         background=tuple(text_hash(t) for t in background),
         glossary=GlossaryInfo(source, len(glossary)),
-        probes=probe_scores(encoder, vectors, background_vectors),
+        probes=probe_scores(encoder, vectors, background_vectors, {w for ts in token_lists for w in ts}),
     )
     write_index(
         index_dir,
@@ -216,20 +216,24 @@ def index_chunks(
     return len(chunks) - kept, kept, len(old_chunks - set(chunk_hashes)), reason
 
 
-def probe_scores(encoder: Encoder, vectors: np.ndarray, background: np.ndarray) -> dict[str, tuple[tuple[float, float], ...]]:
-    """For each probe question (ictqa.bank), the cosine of its best passage
-    and of its best background passage in this index, by language: what
-    abstention compares a question with (a few seconds: the probes are
-    embedded as questions every build, since they are few)."""
+def probe_scores(
+    encoder: Encoder, vectors: np.ndarray, background: np.ndarray, vocabulary: set[str]
+) -> dict[str, tuple[tuple[float, float, float], ...]]:
+    """For each probe question (ictqa.bank), by language: the cosine of its
+    best passage and of its best background passage in this index, and the
+    share of its words the index holds.  What abstention compares a question
+    with (a few seconds: the probes are embedded every build, being few)."""
     probes = probe_questions()
     if not probes or not len(vectors):
         return {}
     qvecs = encoder.encode_queries([q for _, q in probes])
     top = np.max(np.asarray(vectors) @ qvecs.T, axis=0)
     bg = np.max(np.asarray(background) @ qvecs.T, axis=0) if len(background) else np.zeros(len(probes))
-    out: dict[str, list[tuple[float, float]]] = {}
-    for (lang, _), t, b in zip(probes, top, bg):
-        out.setdefault(lang, []).append((round(float(t), 5), round(float(b), 5)))
+    out: dict[str, list[tuple[float, float, float]]] = {}
+    for (lang, q), t, b in zip(probes, top, bg):
+        qw = words(q)
+        cov = sum(1 for w in qw if w in vocabulary) / len(qw) if qw else 0.0
+        out.setdefault(lang, []).append((round(float(t), 5), round(float(b), 5), round(cov, 4)))
     return {lang: tuple(rows) for lang, rows in out.items()}
 
 

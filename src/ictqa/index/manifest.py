@@ -9,6 +9,7 @@ form's Index tab).  The JSON layout is the one earlier versions wrote, and
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,8 +91,9 @@ class Manifest:
     glossary: GlossaryInfo | None = None
     faiss: dict[str, str] | None = None  # FAISS index type of passages and sentences
     # Per language, for each probe question (ictqa.bank): the cosine of its
-    # best passage and of its best background passage in this index.
-    probes: dict[str, tuple[tuple[float, float], ...]] | None = None
+    # best passage and of its best background passage in this index, and
+    # the share of its words the index holds.
+    probes: dict[str, tuple[tuple[float, float, float], ...]] | None = None
     # Keys this version does not know (written by a newer ictqa): kept, so
     # that reading and rewriting a manifest loses nothing.
     extra: dict[str, Any] = field(default_factory=dict)
@@ -144,9 +146,7 @@ class Manifest:
             background=tuple(d.get("background") or ()),
             glossary=GlossaryInfo(str(glossary["source"]), int(glossary["glosses"])) if glossary else None,
             faiss=dict(d["faiss"]) if d.get("faiss") else None,
-            probes={lang: tuple((float(a), float(b)) for a, b in rows) for lang, rows in d["probes"].items()}
-            if d.get("probes")
-            else None,
+            probes={lang: tuple(_probe(r) for r in rows) for lang, rows in d["probes"].items()} if d.get("probes") else None,
             extra={k: v for k, v in d.items() if k not in known},
         )
 
@@ -154,6 +154,12 @@ class Manifest:
     def editions(self) -> list[str]:
         """Edition labels of the indexed documents, sorted ("?" for unknown)."""
         return sorted({doc.edition or "?" for doc in self.documents})
+
+
+def _probe(row: Sequence[Any]) -> tuple[float, float, float]:
+    # (passage, background, coverage); a row without coverage counts as
+    # full coverage, which only ever makes abstention more lenient.
+    return float(row[0]), float(row[1]), float(row[2]) if len(row) > 2 else 1.0
 
 
 def _document(d: dict[str, Any]) -> DocumentEntry:

@@ -128,6 +128,7 @@ class Searcher:
         self._years = {c.citation.year for c in index.chunks if c.citation.year}
         self.facts = signals.PassageFacts.of(index)
         self._prior = signals.priors(self.facts, weights)
+        self._thresholds = abstention.thresholds(index.manifest.probes)
         if index.glossary_path is None:
             log.warning(
                 "the index at %s has no English→Japanese term table (built by an older ictqa); English questions "
@@ -338,7 +339,9 @@ class Searcher:
         top = int(best.cand[best.order[0]]) if best.order.size else None
         in_top = sum(1 for v in best.evidence.per_term if top is not None and bool(v[top] > 0))
         top_passage = max(float(r.passage.max()) for r in ranked)
-        answerable = not plan.missing and self.abstention.answerable(query, top_passage, self._background_top(qvec), in_top)
+        answerable = not plan.missing and self.abstention.answerable(
+            query, top_passage, self._background_top(qvec), in_top, best.evidence.coverage, self._thresholds
+        )
         return Response(
             query.text,
             tuple(results),
