@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             best.append((worst_ans <= 0.05, worst_oos, -worst_ans, (q, w, round(dja, 3), round(den, 3), tm), r))
         best.sort(key=lambda b: b[:3], reverse=True)
         print("\nbest settings (answerable flagged ≤ 0.05 everywhere, then most out-of-scope flagged):")
-        for ok, wo, wa, setting, r in best[:8]:
+        for _ok, wo, wa, setting, _r in best[:8]:
             print(
                 f"quantile, coverage weight, margin ja, margin en, terms margin = {setting}: worst oos {wo:.2f}, worst answerable {-wa:.2f}"
             )
