@@ -19,7 +19,7 @@ STAGES: list[tuple[str, ...]] = [
     ("lexical", "bank"),  # text utilities; shipped data
     ("ingest",),  # files → SourceText
     ("parse",),  # SourceText → sections
-    ("chunks", "glossary", "model"),  # sections → chunks; English terms; encoders
+    ("chunks", "glossary", "loanwords", "model"),  # sections → chunks; English terms; encoders
     ("index", "results"),  # chunks + vectors + tokens → an index; what a search returns
     ("search",),  # index + question → results
     ("evaluation", "batchio"),  # measuring; question files

@@ -185,3 +185,15 @@ def test_timeline_page_escapes_corpus_and_question_text(searcher):
     evil = Timeline("<script>x</script>", t.editions, ("<b>term</b>",), t.method)
     page = render_timeline(evil)
     assert "<script>" not in page and "<b>term</b>" not in page and "&lt;b&gt;term&lt;/b&gt;" in page
+
+
+def test_loanwords_spell_english_words_the_glossary_lacks():
+    from ictqa.loanwords import LoanwordIndex, best_match, romanize
+
+    assert romanize("メタバース") == "metabaasu" and romanize("ハッカソン") == "hakkason"
+    words = {"メタバース": 5, "ハッカソン": 3, "フィンテック": 2, "ワーケーション": 1, "パワードスーツ": 1, "バリューチェーン": 4}
+    assert best_match("metaverse", words) == "メタバース"
+    assert best_match("hackathons", words) == "ハッカソン"
+    assert best_match("workation", words) == "ワーケーション"
+    assert best_match("podcast", words) is None  # パワードスーツ only sounds a little alike
+    assert LoanwordIndex(words).candidates("fintech")[0] == "フィンテック"

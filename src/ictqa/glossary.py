@@ -74,7 +74,7 @@ def normalize_gloss(text: str) -> str:
     return _ARTICLE_RE.sub("", text)
 
 
-def _variants(word: str) -> list[str]:
+def variants(word: str) -> list[str]:
     """The word and the base forms it may stand for (plural, past, -ing,
     possessive, British spelling).  Crude on purpose: a wrong base form finds
     no gloss, or a gloss whose spellings the index does not hold."""
@@ -145,7 +145,7 @@ def translate(question: str, table: Table, max_words: int = MAX_GLOSS_WORDS) -> 
         while n > 0 and not glosses:
             span = toks[i : i + n]
             if not all(t in _NOT_TERMS or t.isdigit() for t in span):
-                combos = (" ".join(c) for c in itertools.product(*(_variants(t) for t in span)))
+                combos = (" ".join(c) for c in itertools.product(*(variants(t) for t in span)))
                 glosses = [g for g in combos if table.get(g)]
             n -= 1
         if not glosses:

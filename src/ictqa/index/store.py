@@ -43,6 +43,7 @@ import numpy as np
 from ..chunks import Chunk
 from ..errors import IctqaError
 from ..glossary import Spelling, load_table, write_table
+from ..loanwords import LoanwordIndex, katakana_words
 from .bm25 import Bm25Index
 from .manifest import FORMAT_VERSION, Manifest, check_compatible
 from .vectors import VectorIndex, build_faiss, read_faiss, write_faiss
@@ -97,6 +98,12 @@ class StoredIndex:
         parts = [unicodedata.normalize("NFKC", c.embed_text).casefold() for c in self.chunks]
         starts = np.cumsum([0] + [len(p) + 1 for p in parts[:-1]], dtype=np.int64) if parts else np.zeros(0, np.int64)
         return "\x00".join(parts), starts
+
+    @cached_property
+    def loanwords(self) -> LoanwordIndex:
+        """The katakana words of the index, for English words the glossary
+        does not know (made on first use from :attr:`folded_text`)."""
+        return LoanwordIndex(katakana_words(self.folded_text[0]))
 
     @property
     def model_id(self) -> str:

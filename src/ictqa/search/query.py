@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import IctqaError
-from ..glossary import Table, Term, has_english, translate
+from ..glossary import EN_STOPWORDS, Table, Term, has_english, question_words, translate, variants
 from ..lexical import guess_lang, normalize, words
 from .editions import EditionMention, detect_editions
 
@@ -30,6 +30,9 @@ class Query:
     notices: tuple[str, ...] = field(default_factory=tuple)
     # Editions the question names ("平成20年版", "the 2010 and 2020 editions").
     editions: tuple[EditionMention, ...] = ()
+    # English content words no glossary term covers (metaverse, hackathon):
+    # looked up among the index's katakana loanwords (ictqa.loanwords).
+    unglossed: tuple[str, ...] = ()
 
 
 def check_query(query: object) -> str:
@@ -67,8 +70,10 @@ def analyse(query: object, glossary: Callable[[], Table | None] | None = None) -
     should not pay."""
     text = check_query(query)
     terms: tuple[Term, ...] = ()
+    unglossed: tuple[str, ...] = ()
     if glossary is not None and has_english(text) and (table := glossary()):
         terms = tuple(translate(text, table))
+        unglossed = _unglossed(text, terms)
     notices: tuple[str, ...] = ()
     if len(text) > MODEL_READS_CHARS:
         notices = (f"The question is {len(text)} characters; only about the first 500 are read by the model.",)
@@ -79,4 +84,19 @@ def analyse(query: object, glossary: Callable[[], Table | None] | None = None) -
         terms=terms,
         notices=notices,
         editions=detect_editions(text),
+        unglossed=unglossed,
     )
+
+
+def _unglossed(text: str, terms: tuple[Term, ...]) -> tuple[str, ...]:
+    """English words of the question that no term covers and that may be a
+    loanword: alphabetic, four letters or more, not a function word."""
+    covered = {v for t in terms for w in t.english.split() for v in variants(w)}
+    out = []
+    for w in question_words(text):
+        if len(w) < 4 or not w.isalpha() or w in EN_STOPWORDS or w in covered:
+            continue
+        if any(v in covered for v in variants(w)):
+            continue
+        out.append(w)
+    return tuple(dict.fromkeys(out))

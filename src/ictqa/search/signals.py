@@ -30,6 +30,7 @@ import numpy as np
 
 from ..glossary import Term
 from ..index import StoredIndex
+from ..lexical import words
 from .fusion import FusionWeights, scaled
 from .query import Query
 
@@ -106,8 +107,34 @@ def gather(
 ) -> Evidence:
     """The evidence for ``query`` (whose terms are looked up only if it has any)."""
     bm25 = index.bm25.scores(query.words)
-    terms, per_term = _translated_terms(index, query.terms)
+    terms, per_term = _translated_terms(index, query.terms + loanword_terms(index, query, qvec))
     return Evidence(index, query, qvec, bm25, prior, coverage(query.words, index.bm25), terms, per_term, preferred)
+
+
+# A loanword spelling is kept only if some passage holding it is this close
+# to the question in meaning: it tells メタバース (metaverse) from a katakana
+# word that merely sounds alike.
+LOANWORD_COSINE = 0.8
+
+
+def loanword_terms(index: StoredIndex, query: Query, qvec: np.ndarray) -> tuple[Term, ...]:
+    """Terms for the question's English words that the glossary lacks: each
+    word's katakana spelling in the index (ictqa.loanwords), the candidate
+    whose passages come closest to the question, if close enough (a word the
+    text also writes in Latin letters, iPhone, is searched both ways)."""
+    out: list[Term] = []
+    for w in query.unglossed:
+        best: tuple[float, str] | None = None
+        for kata in index.loanwords.candidates(w):
+            ws = tuple(words(kata))
+            rows = np.flatnonzero(np.logical_and.reduce([index.bm25.scores([x]) > 0 for x in ws])) if ws else []
+            if len(rows):
+                cos = float(np.max(np.asarray(index.vectors[rows]) @ qvec))
+                if cos >= LOANWORD_COSINE and (best is None or cos > best[0]):
+                    best = (cos, kata)
+        if best is not None:
+            out.append(Term(w, ((best[1], tuple(words(best[1]))),)))
+    return tuple(out)
 
 
 def _translated_terms(index: StoredIndex, terms: Sequence[Term]) -> tuple[tuple[Term, ...], tuple[np.ndarray, ...]]:

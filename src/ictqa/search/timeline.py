@@ -16,6 +16,7 @@ import numpy as np
 
 from ..results import Result, Timeline, TimelineEdition
 from .searcher import Searcher
+from .signals import loanword_terms
 from .topic import matching, topic_terms
 
 # A passage "mentions" a question by meaning alone when its cosine with the
@@ -28,7 +29,7 @@ def timeline(searcher: Searcher, question: str, k: int = 3) -> Timeline:
     IctqaError for a question that cannot be searched)."""
     query = searcher.analyse(question)
     qvec = searcher.encode_query(query.text)
-    terms = topic_terms(query)
+    terms = topic_terms(query, loanword_terms(searcher.index, query, qvec))
     mask = matching(searcher.index, query, terms)
     method = "lexical"
     if mask is None:

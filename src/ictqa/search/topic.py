@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..glossary import Term as GlossTerm
+from ..glossary import variants
 from ..index import StoredIndex
 from .query import Query
 
@@ -58,26 +60,31 @@ def _fold(s: str) -> str:
     return unicodedata.normalize("NFKC", s).casefold()
 
 
-def topic_terms(query: Query) -> tuple[Term, ...]:
-    """The question's topic terms (pure)."""
+def topic_terms(query: Query, loanwords: Sequence[GlossTerm] = ()) -> tuple[Term, ...]:
+    """The question's topic terms (pure).  ``loanwords``: katakana spellings
+    found for its English words the glossary lacks (signals.loanword_terms)."""
     quoted = [m.group(1).strip() for m in _QUOTED.finditer(query.text) if m.group(1).strip()]
     if quoted:
         return tuple(Term(q, literal=(_fold(q),)) for q in quoted)
-    translated = {t.english: t for t in query.terms}
     out: list[Term] = []
     if query.language == "en":
         used: set[str] = set()
-        for term in query.terms:  # longest phrases first, as translate() found them
+        for term in (*query.terms, *loanwords):  # longest phrases first, as translate() found them
             parts = term.english.split()
             if all(p in _META_EN for p in parts):
                 continue
-            used.update(parts)
-            out.append(Term(term.english, literal=(_fold(term.english),), words=tuple(ws for _, ws in term.spellings)))
+            used.update(v for p in parts for v in variants(p))
+            out.append(
+                Term(
+                    term.english,
+                    literal=(_fold(term.english), *(_fold(s) for s, _ in term.spellings if len(term.spellings) == 1)),
+                    words=tuple(ws for _, ws in term.spellings),
+                )
+            )
         for w in query.words:
-            if w in _META_EN or w in used or not re.search(r"[a-z]", w):
+            if w in _META_EN or not re.search(r"[a-z]", w) or any(v in used for v in variants(w)):
                 continue
-            t = translated.get(w)
-            out.append(Term(w, literal=(w,), words=tuple(ws for _, ws in t.spellings) if t else ()))
+            out.append(Term(w, literal=(w,)))
         return tuple(out)
     content = [w for w in query.words if w not in _META_JA and not re.fullmatch(r"[\d年月日度]+", w)]
     if content:
