@@ -127,7 +127,9 @@ def loanword_terms(index: StoredIndex, query: Query, qvec: np.ndarray) -> tuple[
         best: tuple[float, str] | None = None
         for kata in index.loanwords.candidates(w):
             ws = tuple(words(kata))
-            rows = np.flatnonzero(np.logical_and.reduce([index.bm25.scores([x]) > 0 for x in ws])) if ws else []
+            if not ws:
+                continue
+            rows = np.flatnonzero(np.logical_and.reduce([index.bm25.scores([x]) > 0 for x in ws]))
             if len(rows):
                 cos = float(np.max(np.asarray(index.vectors[rows]) @ qvec))
                 if cos >= LOANWORD_COSINE and (best is None or cos > best[0]):
