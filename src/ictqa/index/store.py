@@ -152,6 +152,49 @@ def read_manifest(index_dir: Path) -> Manifest | None:
         ) from e
 
 
+@dataclass(frozen=True)
+class StoredVectors:
+    """What a build reuses of the current index: its passages and their
+    vectors (memory-mapped), without the search structures (FAISS, BM25),
+    which the build makes anew and need not hold twice."""
+
+    manifest: Manifest
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_offsets: np.ndarray
+    background_vectors: np.ndarray | None
+
+
+def load_vectors(index_dir: Path) -> StoredVectors:
+    """The current build's passages and vectors (raises IctqaError like
+    :func:`load_index`)."""
+    index_dir = Path(index_dir)
+    build = current_build(index_dir)
+    manifest = read_manifest(index_dir)
+    if build is None or manifest is None:
+        raise IctqaError(f"no index found at {index_dir}", fix=f"build one first: ictqa build corpus/ --index {index_dir}")
+    try:
+        with open(build / "chunks.jsonl", encoding="utf-8") as f:
+            chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
+        vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+        sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
+        bg_path = build / "background_vectors.npy"
+        background = np.load(bg_path, allow_pickle=False) if bg_path.exists() else None
+    except (OSError, ValueError, KeyError) as e:
+        raise IctqaError(
+            f"the index at {index_dir} is damaged ({type(e).__name__}: {e})",
+            fix=f"rebuild it: ictqa build --index {index_dir}",
+        ) from e
+    if not (len(chunks) == vectors.shape[0] == len(sentence_offsets) - 1 and sentence_offsets[-1] == sentence_vectors.shape[0]):
+        raise IctqaError(
+            f"the index at {index_dir} is inconsistent: {len(chunks)} chunks, {vectors.shape[0]} vectors",
+            fix=f"rebuild it: ictqa build --index {index_dir}",
+        )
+    return StoredVectors(manifest, chunks, vectors, sentence_vectors, sentence_offsets, background)
+
+
 def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
     index_dir = Path(index_dir)
     build = current_build(index_dir)
@@ -242,12 +285,15 @@ def write_index(
         np.save(tmp / "sentence_offsets.npy", np.asarray(sentence_offsets, dtype=np.int64), allow_pickle=False)
         if background_vectors is not None:
             np.save(tmp / "background_vectors.npy", np.asarray(background_vectors, np.float32), allow_pickle=False)
-        dense, sentence_index = build_faiss(vectors), build_faiss(sentence_vectors)
-        write_faiss(dense, tmp / "dense.faiss")
-        write_faiss(sentence_index, tmp / "sentences.faiss")
-        manifest = dataclasses.replace(
-            manifest, faiss={"passages": type(dense).__name__, "sentences": type(sentence_index).__name__}
-        )
+        # One structure at a time, each freed once written: FAISS holds its own
+        # copy of the vectors, and the archive's sentences alone are 180 MB.
+        kinds = {}
+        for key, rows, name in (("passages", vectors, "dense.faiss"), ("sentences", sentence_vectors, "sentences.faiss")):
+            built = build_faiss(rows)
+            write_faiss(built, tmp / name)
+            kinds[key] = type(built).__name__
+            del built
+        manifest = dataclasses.replace(manifest, faiss=kinds)
         Bm25Index.build(token_lists).save(tmp / "bm25")
         if glossary is not None:
             write_table(glossary, tmp / "glossary.tsv", glossary_source)
