@@ -45,12 +45,18 @@ lint: setup
 	$(VENV)/bin/ruff format --check src tests bench tools app.py examples
 	$(VENV)/bin/mypy
 
-# Speed against naive peers (~30 min, needs ../shared), then scale to 10x.
+# Benchmarks (need ../shared; hours, not minutes): quality and speed on the
+# whole archive against naive peers, abstention across index sizes, speed on
+# five editions, then scale to 10x.
 bench: setup
 	$(PY) -m pip install -q -e '.[bench]'
-	$(PY) bench/speed.py
+	$(PY) bench/dev_eval.py
+	$(PY) bench/dev_eval.py --editions
+	$(PY) bench/archive_eval.py
+	$(PY) bench/calibrate_abstention.py --split holdout
+	$(PY) bench/speed.py --sizes 1,6,25 --out bench/out/speed-archive
 	$(PY) bench/scale.py
-	$(PY) bench/speed.py --replot
+	$(PY) bench/speed.py --out bench/out/speed-archive --replot
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/builds

@@ -3,6 +3,7 @@
     python bench/speed.py                              # the full run: ~30 minutes on 2 cores
     python bench/speed.py --sizes 1 --questions 8      # a smoke run (a few minutes)
     python bench/speed.py --skip-app --skip-naive      # ictqa only, no web servers
+    python bench/speed.py --sizes 6,25 --out bench/out/speed-archive   # the archive (~2 hours)
 
 The naive peer is what one would write in an afternoon with the same model:
 fixed 500-character windows of the raw text (no overlap), embedded with
@@ -14,8 +15,9 @@ Measured, each step in a child process of its own so every figure has its own
 memory and nothing stays warm between steps:
 
 1. build: characters/s and chunks/s (model load excluded) and peak RSS, for
-   1, 3 and 6 documents: the seed corpus, + r05 and r04, + r03, r02 and r01
-   from ../shared/data/whitepaper/ja/full/;
+   1, 3 and 6 documents (default): the seed corpus, + r05 and r04, + r03, r02
+   and r01 from ../shared/data/whitepaper/ja/full/; ``--sizes 1,6,25`` adds
+   the whole archive (the 24 editions, newest first, and the seed);
 2. query latency p50/p95 (one question per call, after 5 warm-up questions,
    bench/data/dev_seed.jsonl) and batch throughput (256 questions in one call)
    on the largest index;
@@ -56,7 +58,10 @@ REPO = HERE.parent
 FULL = REPO.parent / "shared" / "data" / "whitepaper" / "ja" / "full"
 SEED = REPO / "corpus" / "000_589c5af6fc00dccb.txt"
 # Documents in the order they join the corpus: 3 = seed + r05 + r04, 6 = all.
-DOCS = [SEED, *(FULL / f"{name}.txt" for name in ("r05_2023", "r04_2022", "r03_2021", "r02_2020", "r01_2019"))]
+# Newest first, so that --sizes 6 is the seed + 令和元年版…令和5年版 and 25 is
+# the whole archive (平成12年版 2000 … 令和5年版 2023).
+_EDITIONS = [f"r0{n}_{2018 + n}" for n in range(5, 0, -1)] + [f"h{n}_{1988 + n}" for n in range(30, 11, -1)]
+DOCS = [SEED, *(FULL / f"{name}.txt" for name in _EDITIONS)]
 QUESTIONS = HERE / "data" / "dev_seed.jsonl"
 # The batch is 256 distinct questions (of the 344 we have), so that ictqa's
 # question cache does not turn the batch into repeats of the timed questions.
@@ -754,7 +759,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="1,3,6", help="corpus sizes in documents, 1-6 (default: %(default)s)")
+    ap.add_argument("--sizes", default="1,3,6", help="corpus sizes in documents, 1-25 (default: %(default)s; 25 = the archive)")
     ap.add_argument("--questions", type=int, default=128, help="timed single questions, dev set cycled (default: %(default)s)")
     ap.add_argument("--batch", type=int, default=256, help="questions in the batch-throughput call (default: %(default)s)")
     ap.add_argument("--repeats", type=int, default=3, help="cold starts per pipeline; the best counts (default: %(default)s)")
