@@ -240,3 +240,31 @@ def test_faiss_threads_are_set_for_the_call_and_restored():
     assert faiss.omp_get_max_threads() == 2
     with faiss_threads(None):
         assert faiss.omp_get_max_threads() == 2
+
+
+def test_abstention_follows_the_index_s_own_probes():
+    """An index whose passages come close to generic questions (a big one)
+    asks more of a question than one that does not: the same margin is
+    answerable against the first probes and not against the second."""
+    a = Abstention()
+    ja = analyse("DFFTとは")
+    near = {"ja": [(0.90, 0.86, 1.0)] * 30}  # generic probes score a 0.04 margin here
+    far = {"ja": [(0.80, 0.82, 1.0)] * 30}  # and -0.02 here
+    assert a.thresholds(near)["ja"] > a.thresholds(far)["ja"]
+    assert a.answerable(ja, 0.90, 0.86, thresholds=a.thresholds(far))
+    assert not a.answerable(ja, 0.90, 0.86, thresholds=a.thresholds(near))
+    # Words the index lacks lower a question's score: ictqa's archive holds
+    # every word of the questions it answers.
+    limits = a.thresholds(far)
+    assert a.answerable(ja, 0.90, 0.86, coverage=1.0, thresholds=limits)
+    assert not a.answerable(ja, 0.85, 0.82, coverage=0.2, thresholds=limits) or a.coverage_weight == 0
+    # Too few probes (or none: an index built before them): the fixed margins alone.
+    assert a.thresholds({"ja": [(0.9, 0.5, 1.0)] * 5}) == {}
+    assert a.answerable(ja, 0.90, 0.86, thresholds={})
+
+
+def test_every_build_records_its_probes(searcher):
+    probes = searcher.index.manifest.probes
+    assert set(probes) == {"ja", "en"} and len(probes["ja"]) >= 100
+    top, bg, cov = probes["en"][0]
+    assert -1 <= bg <= 1 and -1 <= top <= 1 and 0 <= cov <= 1
