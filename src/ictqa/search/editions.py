@@ -145,3 +145,20 @@ def detect_editions(question: str) -> tuple[EditionMention, ...]:
             continue
         out.append(mention)
     return tuple(out)
+
+
+_EVENT_YEAR = re.compile(rf"(?<![\d.,])(?P<y>{_YEAR})(?![\d])|{_ERA}(?!\s*版)")
+
+
+def event_years(question: str) -> tuple[int, ...]:
+    """Years the question names that are not editions (「2008年に開始された」,
+    "after the March 2011 earthquake", 「平成23年の」): the white papers of
+    those years and the next two are the ones that report on them (pure)."""
+    text = unicodedata.normalize("NFKC", question)
+    editions = {m.year for m in detect_editions(question) if m.year}
+    out: list[int] = []
+    for m in _EVENT_YEAR.finditer(text):
+        year = int(m["y"]) if m["y"] else _era_year(m["era"], m["n"])
+        if _plausible(year) and year not in editions and year not in out:
+            out.append(year)
+    return tuple(out)

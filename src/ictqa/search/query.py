@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..errors import IctqaError
 from ..glossary import EN_STOPWORDS, Table, Term, has_english, question_words, translate, variants
 from ..lexical import guess_lang, normalize, words
-from .editions import EditionMention, detect_editions
+from .editions import EditionMention, detect_editions, event_years
 
 MAX_QUERY_CHARS = 1000
 # e5 reads at most 512 tokens; Japanese runs about one token per character,
@@ -30,6 +30,9 @@ class Query:
     notices: tuple[str, ...] = field(default_factory=tuple)
     # Editions the question names ("平成20年版", "the 2010 and 2020 editions").
     editions: tuple[EditionMention, ...] = ()
+    # Years the question dates events with (not editions): the editions that
+    # report on them are those of the year and the two after.
+    event_years: tuple[int, ...] = ()
     # English content words no glossary term covers (metaverse, hackathon):
     # looked up among the index's katakana loanwords (ictqa.loanwords).
     unglossed: tuple[str, ...] = ()
@@ -84,6 +87,7 @@ def analyse(query: object, glossary: Callable[[], Table | None] | None = None) -
         terms=terms,
         notices=notices,
         editions=detect_editions(text),
+        event_years=event_years(text),
         unglossed=unglossed,
     )
 

@@ -233,7 +233,7 @@ class Searcher:
     ) -> Candidates:
         """The candidates of a question and their named signals: the one path
         the Searcher ranks by and ``bench/tune_fusion.py`` tunes on."""
-        ev = signals.gather(self.index, query, qvec, self._prior, preferred)
+        ev = signals.gather(self.index, query, qvec, self._prior, preferred, self._period(query))
         tr = ev.translated
         ids = self._candidate_ids(qvec, ev.bm25 if tr is None else ev.bm25 + tr, allowed, mode, found)
         return Candidates(ids, signals.compute(ev, ids) if ids.size else {}, signals.scales(ev), ev)
@@ -408,6 +408,17 @@ class Searcher:
         if boost and not restrict:
             preferred = np.fromiter((c.citation.year in boost for c in self.index.chunks), dtype=np.float32)
         return _EditionPlan(tuple(restrict), preferred, frozenset(boost), tuple(detected), tuple(notices), missing)
+
+    def _period(self, query: Query) -> np.ndarray | None:
+        """Per passage: is it from an edition reporting on the question's
+        event years (the year's and the two after)?  None when it names none
+        or names an edition itself (then that edition decides)."""
+        if not query.event_years or any(m.use != "first" for m in query.editions) or self.weights.period <= 0:
+            return None
+        wanted = {y + d for y in query.event_years for d in (0, 1, 2)} & self._years
+        if not wanted:
+            return None
+        return np.fromiter((y in wanted for y in self.facts.years), dtype=np.float32, count=len(self.facts.years))
 
     def _first_edition(self, query: Query) -> int | None:
         """The earliest edition with a passage on the question's topic."""

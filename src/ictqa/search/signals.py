@@ -95,6 +95,9 @@ class Evidence:
     # 1.0 for passages of an edition the question prefers (boost), per
     # passage; None when it prefers none.
     preferred: np.ndarray | None = None
+    # 1.0 for passages of the editions that report on the years the question
+    # dates events with; None when it names none.
+    period: np.ndarray | None = None
 
     @property
     def translated(self) -> np.ndarray | None:
@@ -103,12 +106,17 @@ class Evidence:
 
 
 def gather(
-    index: StoredIndex, query: Query, qvec: np.ndarray, prior: np.ndarray, preferred: np.ndarray | None = None
+    index: StoredIndex,
+    query: Query,
+    qvec: np.ndarray,
+    prior: np.ndarray,
+    preferred: np.ndarray | None = None,
+    period: np.ndarray | None = None,
 ) -> Evidence:
     """The evidence for ``query`` (whose terms are looked up only if it has any)."""
     bm25 = index.bm25.scores(query.words)
     terms, per_term = _translated_terms(index, query.terms + loanword_terms(index, query, qvec))
-    return Evidence(index, query, qvec, bm25, prior, coverage(query.words, index.bm25), terms, per_term, preferred)
+    return Evidence(index, query, qvec, bm25, prior, coverage(query.words, index.bm25), terms, per_term, preferred, period)
 
 
 # A loanword spelling is kept only if some passage holding it is this close
@@ -219,6 +227,12 @@ def edition(ev: Evidence, cand: np.ndarray) -> np.ndarray | None:
     return None if ev.preferred is None else ev.preferred[cand]
 
 
+def period(ev: Evidence, cand: np.ndarray) -> np.ndarray | None:
+    """1 for a passage of an edition that reports on a year the question
+    dates an event with; None (no signal) when it names none."""
+    return None if ev.period is None else ev.period[cand]
+
+
 Signal = Callable[[Evidence, np.ndarray], "np.ndarray | None"]
 # In fusion order (the order changes the float sums, hence the scores shown).
 SIGNALS: dict[str, Signal] = {
@@ -228,6 +242,7 @@ SIGNALS: dict[str, Signal] = {
     "prior": prior,
     "translated": translated,
     "edition": edition,
+    "period": period,
 }
 
 
