@@ -14,16 +14,49 @@ from .glossary import Term
 
 
 @dataclass(frozen=True)
-class Highlight:
-    """The sentence(s) that best answer the question, as offsets into the
-    result's ``text``."""
+class AnswerSpan:
+    """The shortest span of the highlighted sentence that answers: a number
+    with its unit, a date, a name (offsets into the result's ``text``)."""
 
     start: int
     end: int
     text: str
+    kind: str | None = None  # quantity | date | person | place | name
 
     def to_json(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "text": self.text}
+        return {"start": self.start, "end": self.end, "text": self.text, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """The sentence (for a figure: the line) that best answers the question,
+    as offsets into the result's ``text``, and the answer span inside it."""
+
+    start: int
+    end: int
+    text: str
+    answer: AnswerSpan | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "answer": self.answer.to_json() if self.answer else None,
+        }
+
+
+@dataclass(frozen=True)
+class TermSpan:
+    """Where the Japanese word of one of an English question's translated
+    terms stands in the result's ``text`` (the English reading aid)."""
+
+    start: int
+    end: int
+    english: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "english": self.english}
 
 
 @dataclass(frozen=True)
@@ -34,6 +67,7 @@ class Result:
     highlight: Highlight | None = None
     dense: float = 0.0  # cosine of question and passage
     lexical: float = 0.0  # BM25, scaled to [0, 1] within the candidates
+    term_spans: tuple[TermSpan, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +79,7 @@ class Result:
             "kind": self.chunk.kind,
             "language": self.chunk.language,
             "chunk_id": self.chunk.id,
+            "term_spans": [t.to_json() for t in self.term_spans],
         }
 
 
