@@ -8,10 +8,25 @@ from ictqa.batchio import parse_questions, read_questions
 from ictqa.errors import IctqaError
 
 
-def test_txt_one_question_a_line_blank_lines_ignored():
-    rows, bad = parse_questions("DFFTとは\n\n  What is APT?  \n", ".txt")
+def test_txt_one_question_a_line_blank_lines_reported_like_csv():
+    # Issue #16: a .txt batch skipped blank lines silently while a .csv
+    # reported its empty questions; both report them now.  Blank lines at
+    # the end of the file are not questions.
+    rows, bad = parse_questions("DFFTとは\n\n  What is APT?  \n\n\n", ".txt")
     assert rows == [("1", "line 1", "DFFTとは"), ("3", "line 3", "What is APT?")]
-    assert bad == []
+    assert bad == ["line 2: empty question"]
+    rows, bad = parse_questions('{"question": "DFFTとは"}\n\n{"question": "APT"}\n', ".jsonl")
+    assert [r[2] for r in rows] == ["DFFTとは", "APT"] and bad == ["line 2: empty question"]
+
+
+def test_a_file_of_blank_lines_has_no_questions():
+    with pytest.raises(IctqaError, match="no questions"):
+        parse_questions("\n  \n\n", ".txt")
+
+
+def test_csv_line_numbers_count_quoted_line_breaks():
+    rows, bad = parse_questions('id,question\n1,"two\nlines"\n2,\n', ".csv")
+    assert rows[0][2] == "two\nlines" and bad == ["line 4: empty question"]
 
 
 def test_jsonl_bad_rows_are_reported_and_the_rest_kept():
