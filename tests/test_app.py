@@ -92,9 +92,27 @@ def test_chapter_and_edition_filters(client):
     _, answer = ask(client, "DFFTとは何ですか", k=2, editions=["令和5年版 情報通信白書"], chapters=[CHAPTER])
     assert [r["rank"] for r in answer["results"]] == [1, 2]
     assert {r["citation"]["chapter"] for r in answer["results"]} == {CHAPTER}
-    with pytest.raises(AppError, match="not in the list of choices"):  # Gradio validates choices
-        ask(client, "DFFTとは何ですか", chapters=["第9章 ない"])
+    # A name the index lacks is refused by the app, with the names it holds
+    # (Gradio's own check printed a traceback on the server: issue #16).
+    page, answer = ask(client, "DFFTとは何ですか", chapters=["第9章 ない"])
+    assert "no passages of chapter 第9章 ない" in answer["error"] and CHAPTER in answer["error"]
+    assert 'class="ictqa-banner ictqa-error"' in page
+    _, answer = ask(client, "DFFTとは何ですか", editions=["平成20年版 情報通信白書"])
+    assert "no passages of edition 平成20年版 情報通信白書" in answer["error"]
     assert_serving(client)
+
+
+def test_an_unknown_edition_logs_one_line_and_no_traceback(client, caplog, capfd):
+    import logging
+
+    capfd.readouterr()
+    with caplog.at_level(logging.INFO, logger="ictqa.web.app"):
+        _, answer = ask(client, "DFFTとは何ですか", editions=["存在しない版"])
+    assert "error" in answer
+    refused = [r for r in caplog.records if "存在しない版" in r.getMessage()]
+    assert len(refused) == 1 and "\n" not in refused[0].getMessage() and refused[0].exc_info is None
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
 
 
 def test_batch_answers_good_rows_and_reports_the_bad_one(client, tmp_path):
