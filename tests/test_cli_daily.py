@@ -175,3 +175,37 @@ def test_english_terms_in_brackets_after_their_japanese_words(built):
     # (The fake model ranks at random: which terms the five passages hold varies, not that each is marked.)
     assert spans and all(word in japanese[english] for word, english in spans)
     assert all(f"{word}[{english}]" in p.stdout for word, english in spans)
+
+
+def test_item18_serve_says_where_the_form_is_and_nothing_about_share(built):
+    import os
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ictqa", "serve", "--index", str(built), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
+    )
+    try:
+        lines: list[str] = []
+        deadline = time.monotonic() + 120
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "the web form is at" in line:
+                break
+        out = "".join(lines)
+        assert f"ictqa: the web form is at http://127.0.0.1:{port}/ (this machine only)" in out, out
+        assert "share=True" not in out and "public link" not in out
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -125,5 +125,17 @@ def _default_runtime() -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     from ..web import launch
 
-    launch(index_dir=Path(args.index), host=args.host, port=args.port)
+    # quiet: Gradio's own start-up lines include "To create a public link,
+    # set share=True", which a user of ictqa cannot act on; say instead
+    # where the form is and who can reach it.
+    demo = launch(index_dir=Path(args.index), host=args.host, port=args.port, prevent_thread_lock=True, quiet=True)
+    print(serving_message(args.host, args.port), flush=True)
+    demo.block_thread()
     return EXIT_OK
+
+
+def serving_message(host: str, port: int) -> str:
+    local = host in ("127.0.0.1", "localhost", "::1")
+    where = "this machine only" if local else "anyone on your network can open it; there is no login"
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"ictqa: the web form is at http://{shown}:{port}/ ({where}). Ctrl-C stops it."
