@@ -714,6 +714,10 @@ def candidates(
         else:
             for p in phrases:
                 f = _name_features(ctx, p, kind)
+                # "Who" is answered by a person or no one: bold on a
+                # programme's name would mislead more than no mark.
+                if f is not None and kind == "person" and "person_yes" not in f:
+                    continue
                 if f is not None and not _said(_without_note(text[p.start : p.end]), said):
                     found.append((p.start, p.end, f))
         for a, b, f in found:
@@ -893,8 +897,18 @@ def _quantity_features(ctx: _Context, p: _Phrase) -> list[tuple[int, int, Featur
         if p.joined or not any(_numeric(t) for t in toks[p.first : min(p.last + 1, p.first + 4)]):
             return []
     words = toks[p.first : p.last + 1]
-    # A number that is part of a date (2023年, 1月) is not a count.
-    if not any(_numeric(t) and not _overlaps(t.start, t.end, ctx.dates) for t in words):
+    # A number that is part of a date (2023年, 1月) or of a name (5G, G7,
+    # 4K) is not a count.
+    def counts(k: int) -> bool:
+        t = words[k]
+        # The white papers write counts in Arabic digits; 二国間, 一層 are words.
+        if not _numeric(t) or not re.search(r"[0-9０-９]", t.surface) or _overlaps(t.start, t.end, ctx.dates):
+            return False
+        before = words[k - 1] if k and words[k - 1].end == t.start else None
+        after = words[k + 1] if k + 1 < len(words) and words[k + 1].start == t.end else None
+        return not any(n is not None and re.match(r"[A-Za-zＡ-Ｚａ-ｚ]", n.surface) for n in (before, after))
+
+    if not any(counts(k) for k in range(len(words))):
         return []
     if _NOT_QUANTITY_RE.search(text[p.start : p.end]):
         return []

@@ -40,8 +40,10 @@ CSS = """
    the buttons go below it, the label stays on one line. */
 @media (max-width: 640px) {
   #ictqa-ask-row {flex-wrap: wrap !important;}
-  #ictqa-question {flex: 1 1 100% !important; min-width: 100% !important;}
+  /* Gradio wraps the textbox in a .form div: that is the row's item.  (Custom CSS is scoped to .contain, so the page's own side padding stays.) */
+  #ictqa-ask-row > .form, #ictqa-ask-row > *:has(#ictqa-question) {flex: 1 1 100% !important; min-width: 100% !important;}
   #ictqa-ask, #ictqa-link {flex: 1 1 40% !important; min-width: 0 !important;}
+  .ictqa-card {padding: 10px;}
   .ictqa-score {margin-left: 0;}
 }
 """
