@@ -22,12 +22,12 @@ from ..errors import IctqaError
 from ..index import StoredIndex, load_index
 from ..index.vectors import top_indices
 from ..glossary import Term
-from ..lexical import sentence_spans, tag
+from ..lexical import Tagged, sentence_spans, tag
 from ..model import Encoder
 from ..results import AnswerSpan, Highlight, Response, Result, TermSpan
 from . import signals
 from .abstain import Abstention
-from .answer import AnswerWeights, Cues, figure_lines, locate, term_marks
+from .answer import AnswerWeights, Cues, Located, figure_lines, locate, term_marks
 from .fusion import FusionWeights, fuse
 from .query import Query, analyse
 from .signals import Evidence
@@ -352,16 +352,12 @@ class Searcher:
         if b <= a or len(sentences) != b - a:
             return None, term_spans
         cos = [float(c) for c in np.asarray(self.index.sentence_vectors[a:b]) @ qvec]
-        cues = Cues.of(query.words, terms, query.asks, query.text)
-        if chunk.kind == "figure":
-            # A figure is fragments, one a line: mark the lines that match,
-            # never the whole figure (each line takes the cosine of the
-            # "sentence" it lies in).
-            lines = figure_lines(text)
-            line_cos = [next((c for (s, e), c in zip(sentences, cos) if s <= ls < e), 0.0) for ls, _ in lines]
-            found = locate(text, lines, line_cos, query.asks, cues, self.answer_weights, toks, require_cue=True)
-        else:
-            found = locate(text, sentences, cos, query.asks, cues, self.answer_weights, toks)
+        try:
+            found = self._locate(chunk, sentences, cos, query, terms, toks)
+        except Exception:  # a bug in the answer span must not cost the answer
+            log.exception("could not mark the answer in %s; marking the closest sentence", chunk.id)
+            s, e = sentences[int(np.argmax(cos))]
+            return Highlight(s, e, text[s:e]), term_spans
         if found is None:
             return None, term_spans
         s, e = found.sentence.start, found.sentence.end
@@ -369,3 +365,23 @@ class Searcher:
         if found.answer is not None:
             answer = AnswerSpan(found.answer.start, found.answer.end, text[found.answer.start : found.answer.end], found.kind)
         return Highlight(s, e, text[s:e], answer), term_spans
+
+    def _locate(
+        self,
+        chunk: Chunk,
+        sentences: list[tuple[int, int]],
+        cos: list[float],
+        query: Query,
+        terms: tuple[Term, ...],
+        toks: list[Tagged],
+    ) -> Located | None:
+        text = chunk.text
+        cues = Cues.of(query.words, terms, query.asks, query.text)
+        if chunk.kind == "figure":
+            # A figure is fragments, one a line: mark the lines that match,
+            # never the whole figure (each line takes the cosine of the
+            # "sentence" it lies in).
+            lines = figure_lines(text)
+            line_cos = [next((c for (s, e), c in zip(sentences, cos) if s <= ls < e), 0.0) for ls, _ in lines]
+            return locate(text, lines, line_cos, query.asks, cues, self.answer_weights, toks, require_cue=True)
+        return locate(text, sentences, cos, query.asks, cues, self.answer_weights, toks)
