@@ -93,7 +93,9 @@ def examples(qa: Path, texts_for, table) -> list[Example]:
                     terms.append(type(t)(t.english, kept))
         toks = [t for t in tag(text) if t.start >= s and t.end <= e]
         cues = Cues.of(q.words, terms, q.asks, q.text)
-        cands = [(a, b, f, any(g in squash(text[a:b]) for g in golds)) for a, b, _, f in candidates(text, s, e, toks, q.asks, cues)]
+        cands = [
+            (a, b, f, any(g in squash(text[a:b]) for g in golds)) for a, b, _, f in candidates(text, s, e, toks, q.asks, cues)
+        ]
         out.append((row.get("id", ""), q.language, cands))
     return out
 

@@ -150,7 +150,9 @@ def test_citation_formats():
 
 
 def test_citation_formats_with_a_figure_a_page_and_the_2000_edition():
-    fig = _citation(figure="図表5-8-2-1", label="令和5年版 情報通信白書 第5章第8節 2(3)ア 基幹通信インフラ 図表5-8-2-1 p.12", page=12)
+    fig = _citation(
+        figure="図表5-8-2-1", label="令和5年版 情報通信白書 第5章第8節 2(3)ア 基幹通信インフラ 図表5-8-2-1 p.12", page=12
+    )
     assert citation_formats(fig)["japanese"] == "総務省『令和5年版 情報通信白書』第5章第8節 2(3)ア 図表5-8-2-1, p.12, 2023年"
     # The 2000 white paper is 通信白書, published before MIC existed; the
     # title comes from the citation, never assumed.

@@ -135,8 +135,13 @@ def first_card(driver) -> tuple[str, str]:
     return card.find_element(By.CSS_SELECTOR, ".ictqa-label").text, card.find_element(By.CSS_SELECTOR, "mark.ictqa-hl").text
 
 
-def shoot(driver, path: Path, name: str | None = None) -> None:
-    driver.execute_script("window.scrollTo(0, 0)")
+def shoot(driver, path: Path, name: str | None = None, at: str | None = None) -> None:
+    """Screenshot from the top of the page, or with the element ``at`` (a CSS
+    selector) scrolled to the middle."""
+    if at:
+        driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", at)
+    else:
+        driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(path))
     if name and os.environ.get("ICTQA_SCREENSHOTS"):
         driver.save_screenshot(str(Path(os.environ["ICTQA_SCREENSHOTS"]) / name))
@@ -203,7 +208,9 @@ def test_english_question_shows_the_japanese_terms_it_searched(driver, real_app,
 def test_a_figure_is_a_compact_card_that_expands(driver, real_app, tmp_path):
     set_width(driver, 1400)
     ask(driver, real_app, "G7/G20における情報通信・デジタルの議論の経緯")
-    card = next(c for c in driver.find_elements(By.CSS_SELECTOR, "#ictqa-results .ictqa-card") if c.get_attribute("data-kind") == "figure")
+    card = next(
+        c for c in driver.find_elements(By.CSS_SELECTOR, "#ictqa-results .ictqa-card") if c.get_attribute("data-kind") == "figure"
+    )
     assert card.find_element(By.CSS_SELECTOR, ".ictqa-figcap").text.startswith("図表5-8-5-1 G7/G20")
     preview = card.find_element(By.CSS_SELECTOR, ".ictqa-figpreview")
     assert " / " in preview.text and preview.size["height"] < 200  # a few lines, not 22
@@ -228,7 +235,7 @@ def test_at_400_px_the_question_box_takes_the_width(driver, real_app, tmp_path):
         assert answer_span(driver) == "100を超える会員"
         shoot(driver, tmp_path / "narrow.png", "screenshot-400.png")
         ask(driver, real_app, "Which leader announced the Indian Ocean submarine cable plan?")
-        shoot(driver, tmp_path / "narrow-en.png", "screenshot-en-400.png")
+        shoot(driver, tmp_path / "narrow-en.png", "screenshot-en-400.png", at="#ictqa-results mark.ictqa-hl")
     finally:
         set_width(driver, 0)
 

@@ -56,7 +56,9 @@ def test_item4_figure_results_are_indented_and_compact(built):
     assert all(line.startswith("    ") for b in blocks for line in b[1:]), p.stdout
     # A figure is its caption and its first lines joined, not 22 lines.
     assert len(figure) <= 4 and " / " in figure[2] and "--full shows them" in figure[2]
-    full = ictqa("ask", "G7/G20における情報通信・デジタルの議論の経緯", "--index", str(built), "--mode", "bm25", "-k", "1", "--full")
+    full = ictqa(
+        "ask", "G7/G20における情報通信・デジタルの議論の経緯", "--index", str(built), "--mode", "bm25", "-k", "1", "--full"
+    )
     assert len(result_blocks(full.stdout)[0]) > 10
 
 

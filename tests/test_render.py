@@ -79,7 +79,9 @@ def test_translated_terms_are_marked_with_their_english_and_a_legend():
     t = text.index("海底")
     r = Result(1, 0.9, make_result(text).chunk, None, term_spans=(TermSpan(t, t + 6, "submarine <cable>"),))
     page = render_response(Response("q", (r,), True))
-    assert '<mark class="ictqa-term" title="submarine &lt;cable&gt;" data-en="submarine &lt;cable&gt;">海底ケーブル</mark>' in page
+    assert (
+        '<mark class="ictqa-term" title="submarine &lt;cable&gt;" data-en="submarine &lt;cable&gt;">海底ケーブル</mark>' in page
+    )
     assert 'class="ictqa-legend"' in page and "= submarine &lt;cable&gt;" in page
     assert "&lt;敷設&gt;" in page
 

@@ -7,7 +7,6 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-
 from typing import TextIO
 
 from ..errors import IctqaError

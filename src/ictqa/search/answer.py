@@ -100,7 +100,9 @@ _JA_UNITS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"何年間"), ("年",)),
 )
 # A definition question ("DFFTとは", "DFFTとは何ですか") asks for a sentence.
-_JA_DEFINITION = re.compile(r"^.{1,40}?(?:とは|って)(?:何|なに|どういう(?:もの|こと)?|どのような(?:もの|こと)?)?(?:ですか|か)?[？?]?$")
+_JA_DEFINITION = re.compile(
+    r"^.{1,40}?(?:とは|って)(?:何|なに|どういう(?:もの|こと)?|どのような(?:もの|こと)?)?(?:ですか|か)?[？?]?$"
+)
 
 _EN_TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
@@ -279,7 +281,9 @@ def _focus_ja(toks: Sequence[Tagged]) -> tuple[str, ...]:
             if k + 1 < len(toks) and toks[k].surface == "よう" and toks[k + 1].surface == "な":
                 k += 2  # どの + よう + な: どのような
             run = run_after(k)
-        elif s in ("何", "なに") and i + 2 < len(toks) and toks[i + 1].surface == "と" and toks[i + 2].surface in ("いう", "いっ"):
+        elif (
+            s in ("何", "なに") and i + 2 < len(toks) and toks[i + 1].surface == "と" and toks[i + 2].surface in ("いう", "いっ")
+        ):
             run = run_after(i + 3)
         elif s in ("名前", "名称", "略称") and i >= 1 and toks[i - 1].surface == "の":
             run = run_before(i - 1)
@@ -448,7 +452,7 @@ class Candidate:
     start: int
     end: int
     kind: AnswerType
-    quality: float  # 0..1: how well it fits what the question asks
+    quality: float  # SpanWeights.quality: how well it fits what the question asks
 
 
 @dataclass(frozen=True)
@@ -841,7 +845,9 @@ def _phrases(text: str, toks: Sequence[Tagged]) -> list[_Phrase]:
             if not joined[b - 1] or runs[b].end - runs[a].start > 48:
                 break
             out.append(
-                _Phrase(runs[a].start, runs[b].end, runs[a].first, runs[b].last, any(r.quoted for r in runs[a : b + 1]), joined=True)
+                _Phrase(
+                    runs[a].start, runs[b].end, runs[a].first, runs[b].last, any(r.quoted for r in runs[a : b + 1]), joined=True
+                )
             )
     # Mark the whole noun phrases: those no joiner extends on either side.
     return [
@@ -857,13 +863,27 @@ def _phrases(text: str, toks: Sequence[Tagged]) -> list[_Phrase]:
         )
         for ph in out
         if ph not in inner
-    ] + [
-        _Phrase(ph.start, ph.end, ph.first, ph.last, ph.quoted, whole=True) for ph in inner
-    ]
+    ] + [_Phrase(ph.start, ph.end, ph.first, ph.last, ph.quoted, whole=True) for ph in inner]
 
 
 _JOINERS = frozenset(
-    ["の", "に関する", "に係る", "のための", "における", "に対する", "への", "との", "及び", "並びに", "と", "や", "、", "・", "での"]
+    [
+        "の",
+        "に関する",
+        "に係る",
+        "のための",
+        "における",
+        "に対する",
+        "への",
+        "との",
+        "及び",
+        "並びに",
+        "と",
+        "や",
+        "、",
+        "・",
+        "での",
+    ]
 )
 _LIST_JOINERS = frozenset(["及び", "並びに", "と", "や", "、", "・"])
 
@@ -885,11 +905,6 @@ def _distance(a: int, b: int, marks: Sequence[tuple[int, int]]) -> float | None:
     """Characters between a span and the nearest cue outside it."""
     ds = [max(ms - b, a - me, 0) for ms, me in marks if me <= a or ms >= b]
     return min(ds) if ds else None
-
-
-def _near(a: int, b: int, marks: Sequence[tuple[int, int]], scale: float = 12.0) -> float:
-    d = _distance(a, b, marks)
-    return 0.0 if d is None else 1.0 / (1.0 + d / scale)
 
 
 def _novelty(a: int, b: int, marks: Sequence[tuple[int, int]]) -> float:
@@ -928,6 +943,7 @@ def _quantity_features(ctx: _Context, p: _Phrase) -> list[tuple[int, int, Featur
         if p.joined or not any(_numeric(t) for t in toks[p.first : min(p.last + 1, p.first + 4)]):
             return []
     words = toks[p.first : p.last + 1]
+
     # A number that is part of a date (2023年, 1月) or of a name (5G, G7,
     # 4K) is not a count.
     def counts(k: int) -> bool:
@@ -1165,9 +1181,7 @@ def term_marks(text: str, terms: Sequence[Term], tokens: Sequence[Tagged] | None
             n = len(ws)
             if n:
                 for k in range(len(toks) - n + 1):
-                    if norm[k : k + n] == list(ws) and all(
-                        toks[k + x + 1].start == toks[k + x].end for x in range(n - 1)
-                    ):
+                    if norm[k : k + n] == list(ws) and all(toks[k + x + 1].start == toks[k + x].end for x in range(n - 1)):
                         found.append((toks[k].start, toks[k + n - 1].end, rank, term.english))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[2], f[0]))
     taken: list[TermMark] = []

@@ -73,6 +73,4 @@ def analyse(query: object, glossary: Callable[[], Table | None] | None = None) -
     notices: tuple[str, ...] = ()
     if len(text) > MODEL_READS_CHARS:
         notices = (f"The question is {len(text)} characters; only about the first 500 are read by the model.",)
-    return Query(
-        text=text, language=guess_lang(text), words=tuple(words(text)), terms=terms, notices=notices, asks=asks(text)
-    )
+    return Query(text=text, language=guess_lang(text), words=tuple(words(text)), terms=terms, notices=notices, asks=asks(text))

@@ -19,9 +19,9 @@ import numpy as np
 
 from ..chunks import Chunk
 from ..errors import IctqaError
+from ..glossary import Term
 from ..index import StoredIndex, load_index
 from ..index.vectors import top_indices
-from ..glossary import Term
 from ..lexical import Tagged, sentence_spans, tag
 from ..model import Encoder
 from ..results import AnswerSpan, Highlight, Response, Result, TermSpan
