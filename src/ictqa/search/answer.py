@@ -417,10 +417,17 @@ _QUOTES = frozenset("「『")
 _LATIN_RE = re.compile(r"^[0-9A-Za-z０-９Ａ-Ｚａ-ｚ][0-9A-Za-z０-９Ａ-Ｚａ-ｚ\-.]*$")
 
 
+_HIRAGANA_RE = re.compile(r"[\u3040-\u309f]+")
+_KATAKANA3_RE = re.compile(r"[\u30a0-\u30ffー]{3,}")
+_LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+_ACRONYM_RE = re.compile(r"[A-Z][A-Z0-9\-.&]+(?:（[^）]*）)?")
+_CLAUSE_AFTER_DATE_RE = re.compile(r"(?:以降|以来|から|頃|現在|時点|までに|には|に|、)")
+
+
 def _nominal(t: Tagged) -> bool:
     # Hiragana-only nouns (ため, とも, ほか, こと) are grammar, not names;
     # counters (4つ) stay.
-    if re.fullmatch(r"[\u3040-\u309f]+", t.surface) and "助数詞" not in t.pos3 and "助数詞" not in t.pos2:
+    if _HIRAGANA_RE.fullmatch(t.surface) and "助数詞" not in t.pos3 and "助数詞" not in t.pos2:
         return False
     return t.pos1 in _NOMINAL_POS or bool(_LATIN_RE.match(t.surface))
 
@@ -719,7 +726,7 @@ def candidates(
     ctx = _Context(
         text=text,
         toks=toks,
-        marks=_cue_marks(unit, s, cues),
+        marks=_merged(_cue_marks(unit, s, cues)),
         focus=_marks_of(unit, s, cues.focus),
         anchors=_marks_of(unit, s, [a for a in cues.anchors if len(a) > 1]),
         dates=[(s + m.start(), s + m.end()) for m in _DATE_RE.finditer(unit) if re.search(r"[0-9０-９元]", m.group(0))],
@@ -841,7 +848,7 @@ def _phrases(text: str, toks: Sequence[Tagged]) -> list[_Phrase]:
     out = list(runs) + inner
     joined = [text[runs[k].end : runs[k + 1].start] in _JOINERS for k in range(len(runs) - 1)]
     for a in range(len(runs)):
-        for b in range(a + 1, min(a + 8, len(runs))):
+        for b in range(a + 1, min(a + 5, len(runs))):
             if not joined[b - 1] or runs[b].end - runs[a].start > 48:
                 break
             out.append(
@@ -909,12 +916,21 @@ def _distance(a: int, b: int, marks: Sequence[tuple[int, int]]) -> float | None:
 
 def _novelty(a: int, b: int, marks: Sequence[tuple[int, int]]) -> float:
     """Share of a span's characters that are not the question's own words:
-    the answer is what the question does not already say."""
-    covered = [False] * (b - a)
-    for ms, me in marks:
-        for k in range(max(ms, a), min(me, b)):
-            covered[k - a] = True
-    return 1.0 - sum(covered) / max(b - a, 1)
+    the answer is what the question does not already say.  ``marks`` must
+    not overlap (:func:`_merged`)."""
+    covered = sum(max(0, min(me, b) - max(ms, a)) for ms, me in marks)
+    return 1.0 - covered / max(b - a, 1)
+
+
+def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans joined, in order."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
 
 
 def _overlaps(a: int, b: int, spans: Sequence[tuple[int, int]]) -> bool:
@@ -1022,7 +1038,25 @@ def _noun_tail(toks: Sequence[Tagged], after: int, start: int) -> int:
     return end if end == start or _nominal(toks[j - 1]) else toks[j - 2].end
 
 
+_NAME_LIKE_CACHE: dict[tuple[str, int, bool], float] = {}
+
+
 def _name_like(text: str, words: Sequence[Tagged], quoted: bool) -> float:
+    """:func:`_name_like_of`, remembered for the sentence being scored
+    (a phrase and its parts are scored many times over)."""
+    if not words:
+        return 0.0
+    # The phrase's text and its number of words decide its score.
+    key = (text[words[0].start : words[-1].end], len(words), quoted)
+    v = _NAME_LIKE_CACHE.get(key)
+    if v is None:
+        if len(_NAME_LIKE_CACHE) > 4096:
+            _NAME_LIKE_CACHE.clear()
+        v = _NAME_LIKE_CACHE[key] = _name_like_of(text, words, quoted)
+    return v
+
+
+def _name_like_of(text: str, words: Sequence[Tagged], quoted: bool) -> float:
     """How much a phrase looks like a name (0..1): a 「」 quote, a Latin name
     or a proper noun do; a compound of several nouns somewhat; one common
     noun little, and a verbal noun (推進, 列挙, 合意) not at all."""
@@ -1041,7 +1075,7 @@ def _name_like(text: str, words: Sequence[Tagged], quoted: bool) -> float:
         _LATIN_RE.match(t.surface) and not t.surface.isdigit() and len(t.surface) > 1 for t in content
     ):
         return 0.8
-    if any(re.fullmatch(r"[\u30a0-\u30ffー]{3,}", t.surface) for t in content):
+    if any(_KATAKANA3_RE.fullmatch(t.surface) for t in content):
         return 0.6
     nouns = [t for t in content if t.pos1 == "名詞"]
     if len(nouns) >= 2 and any(t.pos3 != "サ変可能" for t in nouns):
@@ -1100,7 +1134,7 @@ def _name_features(ctx: _Context, p: _Phrase, kind: AnswerType) -> Features | No
     if _NOT_NAME_RE.search(span) or any(x <= a and b <= y for x, y in ctx.dates) or not _balanced(span):
         return None
     # A date that starts a clause (2018年以降、…) is context, not a name.
-    if any(x == a and re.match(r"(?:以降|以来|から|頃|現在|時点|までに|には|に|、)", text[y:]) for x, y in ctx.dates):
+    if any(x == a and _CLAUSE_AFTER_DATE_RE.match(text, y) for x, y in ctx.dates):
         return None
     words = toks[p.first : p.last + 1]
     novel = _novelty(a, b, ctx.marks)
@@ -1128,9 +1162,9 @@ def _name_features(ctx: _Context, p: _Phrase, kind: AnswerType) -> Features | No
     f["quoted"] = float(p.quoted)
     # The gold answers are Japanese: a spelt-out English name
     # (TELMIN：Ministerial Meeting on …) is a gloss of the answer, not it.
-    f["latin_phrase"] = float(len(re.findall(r"[A-Za-z]{2,}", span)) >= 3)
+    f["latin_phrase"] = float(len(_LATIN_WORD_RE.findall(span)) >= 3)
     if ctx.ask.acronym:
-        f["acronym_yes" if re.fullmatch(r"[A-Z][A-Z0-9\-.&]+(?:（[^）]*）)?", span) else "acronym_no"] = 1.0
+        f["acronym_yes" if _ACRONYM_RE.fullmatch(span) else "acronym_no"] = 1.0
     if kind == "person":
         person = any(t.pos3 == "人名" for t in words) or normalize(words[-1].surface) in _TITLES
         f["person_yes" if person else "person_no"] = 1.0
@@ -1172,17 +1206,19 @@ def term_marks(text: str, terms: Sequence[Term], tokens: Sequence[Tagged] | None
     overlaps go to the longer mark, then to the earlier term."""
     toks = list(tokens) if tokens is not None else tag(text)
     norm = [normalize(t.surface) for t in toks]
+    at: dict[str, list[int]] = {}
+    for k, w in enumerate(norm):
+        at.setdefault(w, []).append(k)
     found: list[tuple[int, int, int, str]] = []  # start, end, term rank, english
     for rank, term in enumerate(terms):
         for surface, ws in term.spellings:
-            if surface:
+            if surface and surface in text:
                 for m in re.finditer(re.escape(surface), text):
                     found.append((m.start(), m.end(), rank, term.english))
             n = len(ws)
-            if n:
-                for k in range(len(toks) - n + 1):
-                    if norm[k : k + n] == list(ws) and all(toks[k + x + 1].start == toks[k + x].end for x in range(n - 1)):
-                        found.append((toks[k].start, toks[k + n - 1].end, rank, term.english))
+            for k in at.get(ws[0], []) if n else []:
+                if norm[k : k + n] == list(ws) and all(toks[k + x + 1].start == toks[k + x].end for x in range(n - 1)):
+                    found.append((toks[k].start, toks[k + n - 1].end, rank, term.english))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[2], f[0]))
     taken: list[TermMark] = []
     for s, e, _, english in found:
