@@ -79,3 +79,18 @@ def test_shift_jis_questions_are_read(tmp_path):
     p.write_bytes("光海底ケーブルの取組は？\n".encode("cp932"))
     rows, _ = read_questions(p)
     assert rows[0][2] == "光海底ケーブルの取組は？"
+
+
+def test_csv_output_has_the_answer_span_as_its_last_column():
+    from ictqa.batchio import CSV_COLUMNS, responses_to_csv
+    from ictqa.chunks import Chunk, Citation
+    from ictqa.results import AnswerSpan, Highlight, Response, Result
+
+    text = "会員は100を超える。"
+    c = Citation("d", "令和5年版 情報通信白書", None, None, (), None, "令和5年版 情報通信白書", 0, 9)
+    r = Result(
+        1, 0.9, Chunk("d#0", "text", text, "", "ja", c), Highlight(0, 10, text, AnswerSpan(3, 9, "100を超える", "quantity"))
+    )
+    rows = responses_to_csv([Response("q", (r,), True, id="1"), Response("none", (), False, id="2")]).splitlines()
+    assert rows[0].split(",") == CSV_COLUMNS and CSV_COLUMNS[-1] == "answer"
+    assert rows[1].endswith(",100を超える") and rows[2].count(",") == len(CSV_COLUMNS) - 1

@@ -26,7 +26,8 @@ SUFFIXES = (".txt", ".jsonl", ".csv")
 # (id, where in the file, question); a row without an id gets its line number
 Row = tuple[str, str, str]
 
-CSV_COLUMNS = ["id", "query", "answerable", "rank", "score", "label", "edition", "highlight", "text"]
+# Columns may be added at the end, never removed or reordered (like the JSON).
+CSV_COLUMNS = ["id", "query", "answerable", "rank", "score", "label", "edition", "highlight", "text", "answer"]
 
 
 def read_questions(path: Path, *, max_bytes: int = MAX_BATCH_BYTES) -> tuple[list[Row], list[str]]:
@@ -154,8 +155,9 @@ def responses_to_csv(responses: Sequence[Response]) -> str:
                     c.edition or "",
                     r.highlight.text if r.highlight else "",
                     r.chunk.text,
+                    r.highlight.answer.text if r.highlight and r.highlight.answer else "",
                 ]
             )
         if not resp.results:
-            w.writerow([resp.id or "", resp.query, resp.answerable, "", "", "", "", "", ""])
+            w.writerow([resp.id or "", resp.query, resp.answerable, "", "", "", "", "", "", ""])
     return buf.getvalue()
