@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ..errors import IctqaError
 from ..glossary import Table, Term, has_english, translate
 from ..lexical import guess_lang, normalize, words
+from .answer import Asks, asks
 
 MAX_QUERY_CHARS = 1000
 # e5 reads at most 512 tokens; Japanese runs about one token per character,
@@ -27,6 +28,9 @@ class Query:
     # spellings to search for it (not yet checked against the passages).
     terms: tuple[Term, ...] = ()
     notices: tuple[str, ...] = field(default_factory=tuple)
+    # What it asks for (a number, a date, a name …; search.answer.asks),
+    # which picks the sentence to mark and the answer span in it.
+    asks: Asks = Asks()
 
 
 def check_query(query: object) -> str:
@@ -69,4 +73,4 @@ def analyse(query: object, glossary: Callable[[], Table | None] | None = None) -
     notices: tuple[str, ...] = ()
     if len(text) > MODEL_READS_CHARS:
         notices = (f"The question is {len(text)} characters; only about the first 500 are read by the model.",)
-    return Query(text=text, language=guess_lang(text), words=tuple(words(text)), terms=terms, notices=notices)
+    return Query(text=text, language=guess_lang(text), words=tuple(words(text)), terms=terms, notices=notices, asks=asks(text))
