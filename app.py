@@ -41,9 +41,21 @@ def main() -> int:
             print(f"No index at {args.index}: building it from {args.corpus} (once; takes about a minute) …")
             report = build_index([args.corpus], args.index, load_encoder())
             print(f"Indexed {report.documents} document(s), {report.chunks} passages.")
+        from ictqa.cli.admin import serving_message
         from ictqa.web import launch
 
-        launch(index_dir=args.index, host=args.host, port=args.port, concurrency=args.concurrency)
+        # quiet: Gradio would print "To create a public link, set share=True",
+        # which does not apply here; ictqa says where the form is instead.
+        demo = launch(
+            index_dir=args.index,
+            host=args.host,
+            port=args.port,
+            concurrency=args.concurrency,
+            prevent_thread_lock=True,
+            quiet=True,
+        )
+        print(serving_message(args.host, args.port), flush=True)
+        demo.block_thread()
     except IctqaError as e:
         print(f"ictqa: error: {e.message}", file=sys.stderr)
         return 2

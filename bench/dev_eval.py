@@ -1,5 +1,8 @@
-"""Dev-set retrieval quality (issues #3, #4): recall@1/5/10, MRR@10, nDCG@10,
-heading accuracy and abstention, per language and mode.
+"""Dev-set retrieval quality (issues #3, #4, #16): recall@1/5/10, MRR@10,
+nDCG@10, heading accuracy, the two highlight figures (of the questions whose
+first passage holds a gold answer: the marked sentence holds it, "highlight
+ok"; the bold answer span equals or contains it, "answer span ok") and
+abstention, per language and mode.
 
     python bench/dev_eval.py                       # seed-only index
     python bench/dev_eval.py --editions            # seed + the five full editions in ../shared

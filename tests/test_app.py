@@ -92,9 +92,27 @@ def test_chapter_and_edition_filters(client):
     _, answer = ask(client, "DFFTとは何ですか", k=2, editions=["令和5年版 情報通信白書"], chapters=[CHAPTER])
     assert [r["rank"] for r in answer["results"]] == [1, 2]
     assert {r["citation"]["chapter"] for r in answer["results"]} == {CHAPTER}
-    with pytest.raises(AppError, match="not in the list of choices"):  # Gradio validates choices
-        ask(client, "DFFTとは何ですか", chapters=["第9章 ない"])
+    # A name the index lacks is refused by the app, with the names it holds
+    # (Gradio's own check printed a traceback on the server: issue #16).
+    page, answer = ask(client, "DFFTとは何ですか", chapters=["第9章 ない"])
+    assert "no passages of chapter 第9章 ない" in answer["error"] and CHAPTER in answer["error"]
+    assert 'class="ictqa-banner ictqa-error"' in page
+    _, answer = ask(client, "DFFTとは何ですか", editions=["平成20年版 情報通信白書"])
+    assert "no passages of edition 平成20年版 情報通信白書" in answer["error"]
     assert_serving(client)
+
+
+def test_an_unknown_edition_logs_one_line_and_no_traceback(client, caplog, capfd):
+    import logging
+
+    capfd.readouterr()
+    with caplog.at_level(logging.INFO, logger="ictqa.web.app"):
+        _, answer = ask(client, "DFFTとは何ですか", editions=["存在しない版"])
+    assert "error" in answer
+    refused = [r for r in caplog.records if "存在しない版" in r.getMessage()]
+    assert len(refused) == 1 and "\n" not in refused[0].getMessage() and refused[0].exc_info is None
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
 
 
 def test_batch_answers_good_rows_and_reports_the_bad_one(client, tmp_path):
@@ -238,3 +256,66 @@ def test_example_api_client(url):
         check=False,
     )
     assert bad.returncode == 2 and "the question is empty" in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def two_editions(tmp_path_factory):
+    """The seed section twice: as 令和5年版 and as a 令和4年版 copy."""
+    from ictqa.index import build_index
+    from ictqa.model import FakeEncoder
+
+    corpus = tmp_path_factory.mktemp("two-editions")
+    seed = REPO / "corpus" / "000_589c5af6fc00dccb.txt"
+    meta = json.loads(seed.with_suffix(".meta.json").read_text(encoding="utf-8"))
+    (corpus / "r05.txt").write_bytes(seed.read_bytes())
+    (corpus / "r05.meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    (corpus / "r04.txt").write_bytes(seed.read_bytes())
+    old = {**meta, "edition": "令和4年版 情報通信白書", "year": 2022}
+    (corpus / "r04.meta.json").write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    index = tmp_path_factory.mktemp("two-editions-index")
+    build_index([corpus], index, FakeEncoder(), progress=False)
+    return index
+
+
+def test_chapters_are_named_with_their_edition_and_narrowed_by_it(two_editions):
+    # Issue #16: 「第5章 …」 alone is ambiguous when the index holds several editions.
+    app = web_app.App(two_editions)
+    assert app.editions() == ["令和5年版 情報通信白書", "令和4年版 情報通信白書"]
+    r4 = f"令和4年版 情報通信白書 › {CHAPTER}"
+    assert app.chapters() == [f"令和5年版 情報通信白書 › {CHAPTER}", r4]
+    assert app.chapters(["令和4年版 情報通信白書"]) == [r4]
+    update = app.chapter_choices(["令和4年版 情報通信白書"], [f"令和5年版 情報通信白書 › {CHAPTER}", r4])
+    assert update["choices"] == [(r4, r4)] or update["choices"] == [r4]
+    assert update["value"] == [r4]
+    # A chapter named with its edition searches that edition's chapter only.
+    _, answer = app.ask("DFFTとは何ですか", 5, [], [r4])
+    assert answer["results"] and {r["citation"]["edition"] for r in answer["results"]} == {"令和4年版 情報通信白書"}
+    # The plain chapter name (the API's) still works, across editions.
+    _, answer = app.ask("DFFTとは何ですか", 10, [], [CHAPTER])
+    assert {r["citation"]["edition"] for r in answer["results"]} == {"令和5年版 情報通信白書", "令和4年版 情報通信白書"}
+
+
+def test_examples_come_from_the_index(fake_index, tmp_path):
+    from ictqa.index import build_index
+    from ictqa.model import FakeEncoder
+
+    assert web_app.App(fake_index).examples() == web_app.SEED_EXAMPLES
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "r02_2020.txt").write_text(
+        "第2章 情報通信の現況\n第1節 電気通信\n1 固定通信の契約数\n固定通信の契約数は減った。\n2 移動通信の契約数\n移動通信の契約数は増えた。\n",
+        encoding="utf-8",
+    )
+    index = tmp_path / "idx"
+    build_index([corpus], index, FakeEncoder(), progress=False)
+    examples = web_app.App(index).examples()
+    assert examples and all(e.endswith("について教えてください") for e in examples)
+    assert web_app.SEED_EXAMPLES[0] not in examples
+
+
+def test_a_link_with_q_opens_with_its_answer(fake_index):
+    app = web_app.App(fake_index)
+    q, eds, page, answer = app.from_address({"q": "DFFTとは", "edition": ["令和5年版 情報通信白書", "<bogus>"]})
+    assert q == "DFFTとは" and eds == ["令和5年版 情報通信白書"]
+    assert 'class="ictqa-card"' in page and answer["results"]
+    assert app.from_address({}) == ("", [], "", None)

@@ -1,9 +1,11 @@
-"""The web form end to end in a real headless Chromium (Selenium): a Japanese
-and an English question with the real model, a batch upload and its JSON Lines
-download, and corpus markup that must reach the page as text, never as
-elements.  Saves screenshots under the test's tmp dir; ICTQA_SCREENSHOT=path
-also writes the Japanese answer there (docs/screenshot.png was made so, then
-quantised to 64 colours with Pillow to keep it small)."""
+"""The web form end to end in a real headless Chromium (Selenium): Japanese
+and English questions with the real model (the answer span in bold, the
+English reading aid), a figure card that expands, the 400 px layout, a
+shared ?q= link, the Copy menu, a batch upload with its preview and its JSON
+Lines download, and corpus markup that must reach the page as text, never
+as elements.  Saves screenshots under the test's tmp dir; ICTQA_SCREENSHOTS=dir
+also writes the README's (docs/screenshot*.png were made so, then quantised
+to 64 colours with Pillow to keep them small)."""
 
 from __future__ import annotations
 
@@ -105,6 +107,17 @@ def driver(tmp_path_factory, downloads):
     d.quit()
 
 
+def set_width(driver, width: int) -> None:
+    # Headless Chromium keeps windows at least ~500 px wide; emulate the
+    # viewport instead (0 = back to the window's own size).
+    if width:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride", {"width": width, "height": 1400, "deviceScaleFactor": 1, "mobile": False}
+        )
+    else:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def ask(driver, url: str, question: str) -> None:
     """Type the question and press Enter (the keyboard path), wait for cards."""
     driver.get(url)
@@ -122,9 +135,35 @@ def first_card(driver) -> tuple[str, str]:
     return card.find_element(By.CSS_SELECTOR, ".ictqa-label").text, card.find_element(By.CSS_SELECTOR, "mark.ictqa-hl").text
 
 
-def shoot(driver, path: Path) -> None:
-    driver.execute_script("window.scrollTo(0, 0)")
+def shoot(driver, path: Path, name: str | None = None, at: str | None = None) -> None:
+    """Screenshot from the top of the page, or with the element ``at`` (a CSS
+    selector) scrolled to the middle."""
+    if at:
+        driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", at)
+    else:
+        driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(path))
+    if name and os.environ.get("ICTQA_SCREENSHOTS"):
+        driver.save_screenshot(str(Path(os.environ["ICTQA_SCREENSHOTS"]) / name))
+
+
+README_FIRST = "デジタル海外展開プラットフォームの会員数は？"
+
+
+def answer_span(driver) -> str:
+    card = driver.find_element(By.CSS_SELECTOR, "#ictqa-results .ictqa-card")
+    return card.find_element(By.CSS_SELECTOR, "mark.ictqa-hl strong.ictqa-answer").text
+
+
+def test_the_readme_first_example_marks_the_answer(driver, real_app, tmp_path):
+    # Issue #16: the highlight was the 設立した sentence; the answer is in
+    # the next one, and it is marked exactly.
+    set_width(driver, 1400)
+    ask(driver, real_app, README_FIRST)
+    label, highlighted = first_card(driver)
+    assert "第5章第8節 2(1) 総務省における海外展開支援ツール" in label
+    assert "100を超える会員" in highlighted and answer_span(driver) == "100を超える会員"
+    shoot(driver, tmp_path / "ja.png", "screenshot.png")
 
 
 def test_japanese_question(driver, real_app, tmp_path):
@@ -132,9 +171,6 @@ def test_japanese_question(driver, real_app, tmp_path):
     label, highlighted = first_card(driver)
     assert "第5章第8節 2(1) 総務省における海外展開支援ツール" in label
     assert "「デジタル海外展開プラットフォーム」を設立した" in highlighted
-    shoot(driver, tmp_path / "ja.png")
-    if os.environ.get("ICTQA_SCREENSHOT"):
-        shoot(driver, Path(os.environ["ICTQA_SCREENSHOT"]))
 
 
 def test_english_question(driver, real_app, tmp_path):
@@ -152,12 +188,102 @@ def test_english_question(driver, real_app, tmp_path):
     shoot(driver, tmp_path / "en.png")
 
 
-def test_english_question_shows_the_japanese_terms_it_searched(driver, real_app):
+def test_english_question_shows_the_japanese_terms_it_searched(driver, real_app, tmp_path):
+    set_width(driver, 1400)
     ask(driver, real_app, "Which leader announced the Indian Ocean submarine cable plan?")
     terms = driver.find_element(By.CSS_SELECTOR, "#ictqa-results .ictqa-terms").text
     assert "submarine cable → 海底ケーブル" in terms and "indian ocean → インド洋" in terms
     _, highlighted = first_card(driver)
-    assert "インドのモディ首相" in highlighted
+    assert "インドのモディ首相" in highlighted and answer_span(driver) == "インドのモディ首相"
+    # The reading aid: the Japanese words of the terms are marked in the
+    # passage, with their English on hover and in the card's legend.
+    card = driver.find_element(By.CSS_SELECTOR, "#ictqa-results .ictqa-card")
+    marked = {(m.text, m.get_attribute("title")) for m in card.find_elements(By.CSS_SELECTOR, ".ictqa-passage mark.ictqa-term")}
+    assert ("海底ケーブル", "submarine cable") in marked and ("インド洋", "indian ocean") in marked
+    legend = card.find_element(By.CSS_SELECTOR, ".ictqa-legend").text
+    assert "海底ケーブル = submarine cable" in legend
+    shoot(driver, tmp_path / "en.png", "screenshot-en.png")
+
+
+def test_a_figure_is_a_compact_card_that_expands(driver, real_app, tmp_path):
+    set_width(driver, 1400)
+    ask(driver, real_app, "G7/G20における情報通信・デジタルの議論の経緯")
+    card = next(
+        c for c in driver.find_elements(By.CSS_SELECTOR, "#ictqa-results .ictqa-card") if c.get_attribute("data-kind") == "figure"
+    )
+    assert card.find_element(By.CSS_SELECTOR, ".ictqa-figcap").text.startswith("図表5-8-5-1 G7/G20")
+    preview = card.find_element(By.CSS_SELECTOR, ".ictqa-figpreview")
+    assert " / " in preview.text and preview.size["height"] < 200  # a few lines, not 22
+    every = card.find_element(By.CSS_SELECTOR, ".ictqa-figlines")
+    assert not every.is_displayed()
+    card.find_element(By.CSS_SELECTOR, ".ictqa-figall summary").click()
+    WebDriverWait(driver, 10).until(lambda d: every.is_displayed())
+    assert every.text.count("\n") >= 10  # one fragment a line once expanded
+    card.find_element(By.CSS_SELECTOR, ".ictqa-figall summary").click()
+    shoot(driver, tmp_path / "figure.png", "screenshot-figure.png")
+
+
+def test_at_400_px_the_question_box_takes_the_width(driver, real_app, tmp_path):
+    set_width(driver, 400)
+    try:
+        ask(driver, real_app, README_FIRST)
+        page = driver.execute_script("return document.documentElement.clientWidth")
+        box = driver.find_element(By.ID, "ictqa-question").size["width"]
+        assert box >= 0.8 * page, (box, page)
+        label = driver.find_element(By.CSS_SELECTOR, "#ictqa-question [data-testid=block-info]").size["height"]
+        assert label < 40  # one line, not three
+        assert answer_span(driver) == "100を超える会員"
+        shoot(driver, tmp_path / "narrow.png", "screenshot-400.png")
+        ask(driver, real_app, "Which leader announced the Indian Ocean submarine cable plan?")
+        shoot(driver, tmp_path / "narrow-en.png", "screenshot-en-400.png", at="#ictqa-results mark.ictqa-hl")
+    finally:
+        set_width(driver, 0)
+
+
+def test_a_shared_link_opens_with_the_answer(driver, real_app):
+    from urllib.parse import quote
+
+    driver.get(real_app + "?q=" + quote(README_FIRST) + "&edition=" + quote("令和5年版 情報通信白書"))
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#ictqa-results strong.ictqa-answer"))
+    assert answer_span(driver) == "100を超える会員"
+    box = driver.find_element(By.CSS_SELECTOR, "#ictqa-question input, #ictqa-question textarea")
+    assert box.get_attribute("value") == README_FIRST
+    assert "令和5年版 情報通信白書" in driver.find_element(By.ID, "ictqa-editions").text
+
+
+def test_the_link_button_gives_the_address_of_the_question(driver, real_app):
+    ask(driver, real_app, "What is DFFT?")
+    driver.find_element(By.ID, "ictqa-link").click()
+    WebDriverWait(driver, 10).until(lambda d: "?q=" in d.current_url)
+    assert "q=What+is+DFFT%3F" in driver.current_url or "q=What%20is%20DFFT%3F" in driver.current_url
+
+
+def test_the_copy_menu_offers_the_citation_formats(driver, real_app):
+    ask(driver, real_app, "What is DFFT?")
+    card = driver.find_element(By.CSS_SELECTOR, "#ictqa-results .ictqa-card")
+    card.find_element(By.CSS_SELECTOR, ".ictqa-copymenu summary").click()
+    japanese = card.find_element(By.CSS_SELECTOR, '.ictqa-copy[data-format="japanese"]')
+    assert japanese.get_attribute("data-text").startswith("総務省『令和5年版 情報通信白書』第5章第8節 3(1)")
+    shown = card.find_element(By.CSS_SELECTOR, '.ictqa-fmt-row:has([data-format="japanese"]) .ictqa-fmt').text
+    japanese.click()
+    WebDriverWait(driver, 10).until(
+        lambda d: japanese.text.startswith("✓") or d.execute_script("return window.getSelection().toString()") == shown
+    )
+
+
+def test_an_unknown_edition_through_the_api_logs_one_line(real_app, caplog, capfd):
+    import logging
+
+    from gradio_client import Client
+
+    client = Client(real_app, verbose=False, analytics_enabled=False)
+    capfd.readouterr()
+    with caplog.at_level(logging.INFO, logger="ictqa.web.app"):
+        _, answer = client.predict("DFFTとは", 3, ["令和9年版 情報通信白書"], [], api_name="/ask")
+    assert "no passages of edition 令和9年版 情報通信白書" in answer["error"]
+    assert len([r for r in caplog.records if "令和9年版" in r.getMessage()]) == 1
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
 
 
 def test_batch_upload_and_download(driver, real_app, downloads, tmp_path):
@@ -178,6 +304,10 @@ def test_batch_upload_and_download(driver, real_app, downloads, tmp_path):
     link = WebDriverWait(driver, WAIT).until(lambda d: d.find_element(By.CSS_SELECTOR, "#ictqa-dl-jsonl a[download]"))
     status = driver.find_element(By.ID, "ictqa-batch-status").text
     assert "2 問に回答" in status and "line 2: not valid JSON" in status
+    # The answers are previewed before the download.
+    rows = driver.find_elements(By.CSS_SELECTOR, "#ictqa-batch-status table.ictqa-preview tbody tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows] == ["q1", "q2"]
+    assert "3(1) 信頼性のある自由なデータ流通（DFFT）" in rows[0].text
     link.click()
     target = downloads / "answers.jsonl"
     deadline = time.monotonic() + 30

@@ -52,3 +52,67 @@ def test_translated_terms_are_listed_and_escaped():
     assert "<b>" not in page and "<i>" not in page and "&lt;b&gt;x → &lt;i&gt;" in page
     # Nothing to show for a question that was not translated.
     assert "Also searched as" not in render_response(Response("q", (make_result("x"),), True))
+
+
+def _figure(text: str, highlight: Highlight | None = None) -> Result:
+    citation = Citation(
+        "seed.txt", "令和5年版 情報通信白書", "第5章 x", "第8節 y", ("5 G7・G20",), "図表5-8-5-1", "令和5年版 … 図表5-8-5-1", 0, 9
+    )
+    return Result(1, 0.9, Chunk("seed.txt#0", "figure", text, "", "ja", citation), highlight)
+
+
+def test_the_answer_span_is_bold_inside_the_highlight():
+    from ictqa.results import AnswerSpan
+
+    text = "前の文。我が国の企業など100を超える会員が参加し。"
+    s, e = text.index("我"), len(text)
+    a = text.index("100")
+    h = Highlight(s, e, text[s:e], AnswerSpan(a, a + 9, text[a : a + 9], "quantity"))
+    page = render_response(Response("q", (make_result(text, h),), True))
+    assert '<mark class="ictqa-hl">我が国の企業など<strong class="ictqa-answer">100を超える会員</strong>が参加し。</mark>' in page
+
+
+def test_translated_terms_are_marked_with_their_english_and_a_legend():
+    from ictqa.results import TermSpan
+
+    text = "光海底ケーブルの<敷設>計画"
+    t = text.index("海底")
+    r = Result(1, 0.9, make_result(text).chunk, None, term_spans=(TermSpan(t, t + 6, "submarine <cable>"),))
+    page = render_response(Response("q", (r,), True))
+    assert (
+        '<mark class="ictqa-term" title="submarine &lt;cable&gt;" data-en="submarine &lt;cable&gt;">海底ケーブル</mark>' in page
+    )
+    assert 'class="ictqa-legend"' in page and "= submarine &lt;cable&gt;" in page
+    assert "&lt;敷設&gt;" in page
+
+
+def test_a_figure_is_a_compact_card_that_expands():
+    lines = ["図表5-8-5-1 G7/G20における情報通信・デジタルの議論の経緯（概要）"] + [f"断片{i}の説明文" for i in range(22)]
+    text = "\n".join(lines)
+    s = text.index("断片20")
+    e = s + len("断片20の説明文")
+    page = render_response(Response("q", (_figure(text, Highlight(s, e, text[s:e])),), True))
+    assert '<div class="ictqa-figcap">図表5-8-5-1 G7/G20' in page
+    preview = page.split('<div class="ictqa-figpreview">')[1].split("</div>")[0]
+    assert " / " in preview and preview.count("断片") < 22
+    # The matching line is in the preview even when it is far down.
+    assert '<mark class="ictqa-hl">断片20の説明文</mark>' in preview
+    assert "show all (23" in page and page.count("断片19の説明文") == 1  # only behind "show all"
+    # Continued figures name the figure.
+    cont = render_response(Response("q", (_figure("済大臣会合（ドイツ）2017年4月\n【G20での議論の流れ】"),), True))
+    assert "図表5-8-5-1 （続き / continued）" in cont
+
+
+def test_copy_menu_offers_every_citation_format():
+    page = render_response(Response("q", (make_result("x"),), True))
+    for name in ("plain", "link", "markdown", "japanese"):
+        assert f'data-format="{name}"' in page
+    assert 'data-text="総務省『令和5年版 情報通信白書』' in page
+
+
+def test_batch_preview_table():
+    from ictqa.web.render import render_batch_preview
+
+    rs = [Response(f"q{i}<", (make_result("本文"),), True, id=str(i)) for i in range(25)]
+    table = render_batch_preview(rs)
+    assert table.count("<tr><td>") == 20 and "First 20 of 25" in table and "q0&lt;" in table

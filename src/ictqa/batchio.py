@@ -1,7 +1,9 @@
 """Question files in, answer files out (shared by ``ictqa batch`` and the web form).
 
 Input: ``.txt`` (one question a line), ``.jsonl`` (``question``, optional
-``id``) or ``.csv`` (a ``question`` column, optional ``id``).  Output: JSON
+``id``) or ``.csv`` (a ``question`` column, optional ``id``).  In every
+format an empty question (a blank line between questions, an empty cell) is
+reported with its line number and skipped.  Output: JSON
 Lines, one object per question (the ``ask --json`` format), or CSV with one row
 per returned passage.
 """
@@ -24,7 +26,8 @@ SUFFIXES = (".txt", ".jsonl", ".csv")
 # (id, where in the file, question); a row without an id gets its line number
 Row = tuple[str, str, str]
 
-CSV_COLUMNS = ["id", "query", "answerable", "rank", "score", "label", "edition", "highlight", "text"]
+# Columns may be added at the end, never removed or reordered (like the JSON).
+CSV_COLUMNS = ["id", "query", "answerable", "rank", "score", "label", "edition", "highlight", "text", "answer"]
 
 
 def read_questions(path: Path, *, max_bytes: int = MAX_BATCH_BYTES) -> tuple[list[Row], list[str]]:
@@ -63,13 +66,21 @@ def read_questions(path: Path, *, max_bytes: int = MAX_BATCH_BYTES) -> tuple[lis
 def parse_questions(text: str, suffix: str) -> tuple[list[Row], list[str]]:
     rows: list[Row] = []
     bad: list[str] = []
+    lines = text.splitlines()
+    # Blank lines at the end of a file are how editors save it; a blank line
+    # between questions is an empty question, reported as in a CSV.
+    while lines and not lines[-1].strip():
+        lines.pop()
     if suffix == ".txt":
-        for n, line in enumerate(text.splitlines(), start=1):
+        for n, line in enumerate(lines, start=1):
             if line.strip():
                 rows.append((str(n), f"line {n}", line.strip()))
+            else:
+                bad.append(f"line {n}: empty question")
     elif suffix == ".jsonl":
-        for n, line in enumerate(text.splitlines(), start=1):
+        for n, line in enumerate(lines, start=1):
             if not line.strip():
+                bad.append(f"line {n}: empty question")
                 continue
             try:
                 obj = json.loads(line)
@@ -92,14 +103,15 @@ def parse_questions(text: str, suffix: str) -> tuple[list[Row], list[str]]:
                 fix="add a header line such as: id,question",
             )
         reader.fieldnames = fields
-        for n, rec in enumerate(reader, start=2):
+        for rec in reader:
+            n = reader.line_num  # the file's line, also after quoted line breaks
             q = (rec.get("question") or "").strip()
             if not q:
                 bad.append(f"line {n}: empty question")
                 continue
             rid = rec.get("id")
             rows.append((rid or str(n), f"line {n}", q))
-    if not rows and not bad:
+    if not rows and (not bad or all(b.endswith("empty question") for b in bad)):
         raise IctqaError("the file has no questions", expected="at least one question")
     return rows, bad
 
@@ -143,8 +155,9 @@ def responses_to_csv(responses: Sequence[Response]) -> str:
                     c.edition or "",
                     r.highlight.text if r.highlight else "",
                     r.chunk.text,
+                    r.highlight.answer.text if r.highlight and r.highlight.answer else "",
                 ]
             )
         if not resp.results:
-            w.writerow([resp.id or "", resp.query, resp.answerable, "", "", "", "", "", ""])
+            w.writerow([resp.id or "", resp.query, resp.answerable, "", "", "", "", "", "", ""])
     return buf.getvalue()

@@ -56,8 +56,10 @@ class Outcome:
     relevant_total: int
     abstained: bool
     heading_ok: bool | None = None
-    # When the top passage contains an answer: does its highlight contain it too?
+    # When the top passage contains an answer: does its highlight contain it
+    # too, and does the answer span marked in it equal or contain one?
     highlight_ok: bool | None = None
+    span_ok: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Metrics:
     abstained_unanswerable: float = 0.0  # share of out-of-scope questions flagged
     heading_accuracy: float | None = None
     highlight_accuracy: float | None = None
+    span_accuracy: float | None = None  # answer span equals or contains a gold answer
+    n_highlight: int = 0  # questions whose top passage holds an answer (both figures' base)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,6 +87,8 @@ class Metrics:
             "abstain_unanswerable": round(self.abstained_unanswerable, 4),
             "heading_accuracy": None if self.heading_accuracy is None else round(self.heading_accuracy, 4),
             "highlight_accuracy": None if self.highlight_accuracy is None else round(self.highlight_accuracy, 4),
+            "span_accuracy": None if self.span_accuracy is None else round(self.span_accuracy, 4),
+            "n_highlight": self.n_highlight,
         }
 
 
@@ -152,18 +158,21 @@ def judge(
     relevant_total: int,
     squashed: Callable[[Chunk], str],
     top_highlight: str | None = None,
+    top_answer: str | None = None,
 ) -> Outcome:
     hits = tuple(i for i, c in enumerate(ranked[:10], start=1) if is_relevant(item, c, squashed(c)))
     heading_ok = None
     if item.heading is not None and hits:
         heading_ok = tuple(ranked[hits[0] - 1].citation.path) == tuple(item.heading)
-    highlight_ok = None
+    highlight_ok = span_ok = None
     if ranked and item.answers:
         in_top = [a for a in item.answers if squash(a) in squashed(ranked[0])]
         if in_top:
             hl = squash(top_highlight or "")
             highlight_ok = any(squash(a) in hl for a in in_top)
-    return Outcome(item, hits[0] if hits else None, hits, relevant_total, not answerable, heading_ok, highlight_ok)
+            span = squash(top_answer or "")
+            span_ok = bool(span) and any(squash(a) in span for a in in_top)
+    return Outcome(item, hits[0] if hits else None, hits, relevant_total, not answerable, heading_ok, highlight_ok, span_ok)
 
 
 def summarize(outcomes: Iterable[Outcome]) -> Metrics:
@@ -176,6 +185,7 @@ def summarize(outcomes: Iterable[Outcome]) -> Metrics:
     ndcg = sum(_ndcg(o) for o in ans) / n if n else 0.0
     heads = [o.heading_ok for o in ans if o.heading_ok is not None]
     hls = [o.highlight_ok for o in ans if o.highlight_ok is not None]
+    spans = [o.span_ok for o in ans if o.span_ok is not None]
     return Metrics(
         n=n,
         recall=recall,
@@ -186,6 +196,8 @@ def summarize(outcomes: Iterable[Outcome]) -> Metrics:
         abstained_unanswerable=sum(o.abstained for o in una) / len(una) if una else 0.0,
         heading_accuracy=sum(heads) / len(heads) if heads else None,
         highlight_accuracy=sum(hls) / len(hls) if hls else None,
+        span_accuracy=sum(spans) / len(spans) if spans else None,
+        n_highlight=len(hls),
     )
 
 
@@ -215,8 +227,10 @@ def evaluate(searcher, items: Sequence[QAItem], mode: str = "hybrid", k: int = 1
             if isinstance(resp, IctqaError):
                 outcomes.append(Outcome(it, None, (), total, True))
                 continue
-            top_hl = resp.results[0].highlight.text if resp.results and resp.results[0].highlight else None
-            outcomes.append(judge(it, [r.chunk for r in resp.results], resp.answerable, total, squashed, top_hl))
+            top = resp.results[0].highlight if resp.results else None
+            top_hl = top.text if top else None
+            top_answer = top.answer.text if top and top.answer else None
+            outcomes.append(judge(it, [r.chunk for r in resp.results], resp.answerable, total, squashed, top_hl, top_answer))
     return outcomes
 
 
@@ -230,17 +244,18 @@ def by_language(outcomes: Sequence[Outcome]) -> dict[str, Metrics]:
 def format_table(rows: dict[str, dict[str, Metrics]]) -> str:
     """Markdown table: one row per (mode, language)."""
     head = (
-        "| mode | lang | n | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | heading ok | highlight ok "
+        "| mode | lang | n | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | heading ok | highlight ok | answer span ok "
         "| abstain (answerable) | abstain (out-of-scope) |"
     )
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for mode, per_lang in rows.items():
         for lang, m in per_lang.items():
             h = "–" if m.heading_accuracy is None else f"{m.heading_accuracy:.2f}"
-            hl = "–" if m.highlight_accuracy is None else f"{m.highlight_accuracy:.2f}"
+            hl = "–" if m.highlight_accuracy is None else f"{m.highlight_accuracy:.2f} (n={m.n_highlight})"
+            sp = "–" if m.span_accuracy is None else f"{m.span_accuracy:.2f}"
             oos = f"{m.abstained_unanswerable:.2f} (n={m.n_unanswerable})" if m.n_unanswerable else "–"
             lines.append(
                 f"| {mode} | {lang} | {m.n} | {m.recall[1]:.2f} | {m.recall[5]:.2f} | {m.recall[10]:.2f} | "
-                f"{m.mrr10:.3f} | {m.ndcg10:.3f} | {h} | {hl} | {m.abstained_answerable:.2f} | {oos} |"
+                f"{m.mrr10:.3f} | {m.ndcg10:.3f} | {h} | {hl} | {sp} | {m.abstained_answerable:.2f} | {oos} |"
             )
     return "\n".join(lines)

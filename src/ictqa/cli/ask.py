@@ -7,11 +7,12 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from ..errors import IctqaError
 from ..results import Response
-from .common import EXIT_OK, EXIT_PARTIAL, Add, index_option, search_options
-from .render import print_response
+from .common import EXIT_OK, EXIT_PARTIAL, Add, cite_option, editions, index_option, search_options
+from .render import print_response, style_for
 
 BATCH_STEP = 64  # questions encoded together
 
@@ -21,10 +22,23 @@ def register(add: Add) -> None:
         "ask",
         "Ask one question; print the best passages with citations.",
         'examples:\n  ictqa ask "ITU-Tでの日本の取組は？"\n  ictqa ask "Which countries joined the Japan-ASEAN cybersecurity policy meeting?" -k 3\n'
-        '  ictqa ask "What is DFFT?" --json | jq .results[0].citation.label',
+        '  ictqa ask "What is DFFT?" --json | jq .results[0].citation.label\n'
+        '  ictqa ask "DFFTとは" --cite japanese\n'
+        "  echo 'DFFTとは' | ictqa ask -        # the question from standard input\n"
+        "  ictqa ask                           # interactive: one question a line, Ctrl-D to end\n\n"
+        "The line after → is the sentence that answers; the span that answers in it is bold\n"
+        "(«…» when the output is not a terminal).  For an English question, each Japanese word of a\n"
+        "translated term is followed by the term: 海底ケーブル[submarine cable].",
     )
-    a.add_argument("question")
+    a.add_argument(
+        "question",
+        nargs="?",
+        default=None,
+        help="the question; - reads it from standard input; none asks interactively (or reads standard input when piped)",
+    )
     search_options(a)
+    cite_option(a)
+    a.add_argument("--full", action="store_true", help="show every line of a figure, not its first lines")
     a.add_argument("--json", action="store_true", help="one JSON object (the batch format)")
     a.set_defaults(func=cmd_ask)
 
@@ -60,15 +74,49 @@ def register(add: Add) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from ..search import Searcher
+    from ..search import Searcher, check_query
 
+    interactive = args.question is None and sys.stdin.isatty()
+    if not interactive:
+        question = sys.stdin.read() if args.question in (None, "-") else args.question
+        # Checked before the model loads: a bad question costs nothing.
+        check_query(question)
     searcher = Searcher.open(args.index, args.model)
-    response = searcher.search(args.question, k=args.k, mode=args.mode, editions=args.edition)
-    if args.json:
-        print(json.dumps(response.to_json(), ensure_ascii=False))
-    else:
-        print_response(response, sys.stdout)
+    wanted = editions(args.edition)
+    if interactive:
+        return repl(searcher, args, sys.stdin, sys.stdout)
+    response = searcher.search(question, k=args.k, mode=args.mode, editions=wanted)
+    show(response, args, sys.stdout)
     return EXIT_OK
+
+
+def show(response: Response, args: argparse.Namespace, out: TextIO) -> None:
+    if args.json:
+        print(json.dumps(response.to_json(), ensure_ascii=False), file=out)
+    else:
+        print_response(response, out, style_for(out, args.cite, args.full))
+
+
+PROMPT = "質問 / question> "
+
+
+def repl(searcher, args: argparse.Namespace, lines: TextIO, out: TextIO) -> int:
+    """Ask one question a line until end of input (Ctrl-D) or "exit"; a bad
+    question is explained and the next one asked."""
+    wanted = editions(args.edition)
+    print("ictqa: type a question in Japanese or English and press Enter; Ctrl-D (or exit) to end.", file=out)
+    while True:
+        print(PROMPT, end="", file=out, flush=True)
+        line = lines.readline()
+        if not line or line.strip().lower() in ("exit", "quit", ":q"):
+            print(file=out)
+            return EXIT_OK
+        if not line.strip():
+            continue
+        try:
+            show(searcher.search(line, k=args.k, mode=args.mode, editions=wanted), args, out)
+        except IctqaError as e:
+            print(f"ictqa: {e.message}", file=out)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -87,7 +135,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     responses: list[Response] = []
     for start in range(0, len(rows), BATCH_STEP):
         part = rows[start : start + BATCH_STEP]
-        answers = searcher.search_many([q for _, _, q in part], k=args.k, mode=args.mode, editions=args.edition)
+        answers = searcher.search_many([q for _, _, q in part], k=args.k, mode=args.mode, editions=editions(args.edition))
         for (rid, line, _), r in zip(part, answers):
             if isinstance(r, IctqaError):
                 print(f"ictqa: skipped {args.file}:{line}: {r.message}", file=sys.stderr)

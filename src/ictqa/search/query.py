@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ..errors import IctqaError
 from ..glossary import EN_STOPWORDS, Table, Term, has_english, question_words, translate, variants
 from ..lexical import guess_lang, normalize, words
+from .answer import Asks, asks
 from .editions import EditionMention, detect_editions, event_years
 
 MAX_QUERY_CHARS = 1000
@@ -28,6 +29,9 @@ class Query:
     # spellings to search for it (not yet checked against the passages).
     terms: tuple[Term, ...] = ()
     notices: tuple[str, ...] = field(default_factory=tuple)
+    # What it asks for (a number, a date, a name …; search.answer.asks),
+    # which picks the sentence to mark and the answer span in it.
+    asks: Asks = Asks()
     # Editions the question names ("平成20年版", "the 2010 and 2020 editions").
     editions: tuple[EditionMention, ...] = ()
     # Years the question dates events with (not editions): the editions that
@@ -89,6 +93,7 @@ def analyse(query: object, glossary: Callable[[], Table | None] | None = None) -
         editions=detect_editions(text),
         event_years=event_years(text),
         unglossed=unglossed,
+        asks=asks(text),
     )
 
 

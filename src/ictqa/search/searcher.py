@@ -20,13 +20,15 @@ import numpy as np
 
 from ..chunks import Chunk
 from ..errors import IctqaError
+from ..glossary import Term
 from ..index import StoredIndex, load_index
 from ..index.vectors import top_indices
-from ..lexical import sentence_spans
+from ..lexical import Tagged, sentence_spans, tag
 from ..model import Encoder
-from ..results import AlsoIn, DetectedEdition, Highlight, Response, Result
+from ..results import AlsoIn, AnswerSpan, DetectedEdition, Highlight, Response, Result, TermSpan
 from . import signals
 from .abstain import Abstention
+from .answer import AnswerWeights, Cues, Located, figure_lines, locate, term_marks
 from .fusion import FusionWeights, fuse
 from .grouping import group, shingles
 from .query import Query, analyse
@@ -41,6 +43,9 @@ CANDIDATES = 100
 # Encoding is most of a question's cost; batch files and web users repeat
 # questions, and a cached vector costs 1.5 KB.
 QUERY_CACHE_SIZE = 4096
+# Marking the answer tags each returned passage (~2.5 ms for 400
+# characters); the same passages come back for related questions.
+TAG_CACHE_SIZE = 2048
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,7 @@ class Searcher:
         encoder: Encoder,
         weights: FusionWeights = FusionWeights(),
         abstention: Abstention = Abstention(),
+        answer_weights: AnswerWeights = AnswerWeights(),
     ) -> None:
         if encoder.model_id != index.model_id:
             raise IctqaError(
@@ -124,6 +130,7 @@ class Searcher:
         self.encoder = encoder
         self.weights = weights
         self.abstention = abstention
+        self.answer_weights = answer_weights
         self._editions = {c.citation.edition for c in index.chunks}
         self._years = {c.citation.year for c in index.chunks if c.citation.year}
         self.facts = signals.PassageFacts.of(index)
@@ -136,6 +143,7 @@ class Searcher:
                 index.path.parent.parent,
             )
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._tag_cache: OrderedDict[int, list[Tagged]] = OrderedDict()
         # Sentence row → its chunk, for finding candidates by sentence.
         self._sentence_chunk = np.searchsorted(index.sentence_offsets, np.arange(len(index.sentence_vectors)), side="right") - 1
 
@@ -251,13 +259,16 @@ class Searcher:
 
     def _result(self, ranked: _Ranked, j: int, rank: int, qvec: np.ndarray, also_in: tuple[AlsoIn, ...] = ()) -> Result:
         i = int(ranked.cand[j])
+        ev = ranked.evidence
+        highlight, term_spans = self._mark(i, qvec, ev.query, ev.terms)
         return Result(
             rank=rank,
             score=float(ranked.score[j]),
             chunk=self.index.chunks[i],
-            highlight=self._highlight(i, qvec),
+            highlight=highlight,
             dense=float(ranked.passage[j]),
             lexical=float(ranked.lexical[j]),
+            term_spans=term_spans,
             also_in=also_in,
         )
 
@@ -374,6 +385,11 @@ class Searcher:
         else:
             score = fuse(sig, self.weights, cands.scales)
         order = np.argsort(-score, kind="stable")
+        if not np.isfinite(score).all():
+            raise IctqaError(
+                f"the index at {self.index.path.parent.parent} gives scores that are not numbers (NaN): its vectors are damaged",
+                fix=f"rebuild it: ictqa build --index {self.index.path.parent.parent}",
+            )
         return _Ranked(cand, score, order, sig["passage"], sig["lexical"], ev)
 
     def _edition_plan(self, query: Query, qvec: np.ndarray, *, follow: bool) -> _EditionPlan:
@@ -530,14 +546,64 @@ class Searcher:
         found = self.index.sentences.nearest(qvecs, 3 * c, rows_allowed)
         return [self._sentence_chunk[rows][:c] for rows in found]
 
-    def _highlight(self, i: int, qvec: np.ndarray) -> Highlight | None:
-        """The passage's sentence closest to the question.  Adding shared
-        words (plain or idf-weighted) or a number cue for "how many" questions
-        was measured on the dev set and made it worse or no better."""
+    def _mark(
+        self, i: int, qvec: np.ndarray, query: Query, terms: tuple[Term, ...]
+    ) -> tuple[Highlight | None, tuple[TermSpan, ...]]:
+        """The sentence to mark and the answer span in it (:mod:`.answer`:
+        the sentence's cosine to the question, the question's words and
+        translated terms it holds, and how well its best span fits what the
+        question asks), and where the translated terms stand in the passage
+        (the English reading aid)."""
         chunk = self.index.chunks[i]
+        text = chunk.text
+        toks = self._tags(i)
+        spans = term_marks(text, terms, toks) if terms else []
+        term_spans = tuple(TermSpan(m.start, m.end, m.english) for m in spans)
         a, b = int(self.index.sentence_offsets[i]), int(self.index.sentence_offsets[i + 1])
-        spans = sentence_spans(chunk.text)
-        if b <= a or len(spans) != b - a:
-            return None
-        s, e = spans[int(np.argmax(np.asarray(self.index.sentence_vectors[a:b]) @ qvec))]
-        return Highlight(s, e, chunk.text[s:e])
+        sentences = sentence_spans(text)
+        if b <= a or len(sentences) != b - a:
+            return None, term_spans
+        cos = [float(c) for c in np.asarray(self.index.sentence_vectors[a:b]) @ qvec]
+        try:
+            found = self._locate(chunk, sentences, cos, query, terms, toks)
+        except Exception:  # a bug in the answer span must not cost the answer
+            log.exception("could not mark the answer in %s; marking the closest sentence", chunk.id)
+            s, e = sentences[int(np.argmax(cos))]
+            return Highlight(s, e, text[s:e]), term_spans
+        if found is None:
+            return None, term_spans
+        s, e = found.sentence.start, found.sentence.end
+        answer = None
+        if found.answer is not None:
+            answer = AnswerSpan(found.answer.start, found.answer.end, text[found.answer.start : found.answer.end], found.kind)
+        return Highlight(s, e, text[s:e], answer), term_spans
+
+    def _tags(self, i: int) -> list[Tagged]:
+        """``lexical.tag`` of passage ``i``, remembered (worker threads may
+        both fill an entry; the values are equal)."""
+        toks = self._tag_cache.get(i)
+        if toks is None:
+            toks = self._tag_cache[i] = tag(self.index.chunks[i].text)
+            while len(self._tag_cache) > TAG_CACHE_SIZE:
+                self._tag_cache.popitem(last=False)
+        return toks
+
+    def _locate(
+        self,
+        chunk: Chunk,
+        sentences: list[tuple[int, int]],
+        cos: list[float],
+        query: Query,
+        terms: tuple[Term, ...],
+        toks: list[Tagged],
+    ) -> Located | None:
+        text = chunk.text
+        cues = Cues.of(query.words, terms, query.asks, query.text)
+        if chunk.kind == "figure":
+            # A figure is fragments, one a line: mark the lines that match,
+            # never the whole figure (each line takes the cosine of the
+            # "sentence" it lies in).
+            lines = figure_lines(text)
+            line_cos = [next((c for (s, e), c in zip(sentences, cos) if s <= ls < e), 0.0) for ls, _ in lines]
+            return locate(text, lines, line_cos, query.asks, cues, self.answer_weights, toks, require_cue=True)
+        return locate(text, sentences, cos, query.asks, cues, self.answer_weights, toks)
