@@ -290,9 +290,13 @@ def test_chapters_are_named_with_their_edition_and_narrowed_by_it(two_editions):
     # A chapter named with its edition searches that edition's chapter only.
     _, answer = app.ask("DFFTとは何ですか", 5, [], [r4])
     assert answer["results"] and {r["citation"]["edition"] for r in answer["results"]} == {"令和4年版 情報通信白書"}
-    # The plain chapter name (the API's) still works, across editions.
+    # The plain chapter name (the API's) still works, across editions: the
+    # two editions print the same text, so each answer is one result shown
+    # from the newer edition and "also in" the other.
     _, answer = app.ask("DFFTとは何ですか", 10, [], [CHAPTER])
-    assert {r["citation"]["edition"] for r in answer["results"]} == {"令和5年版 情報通信白書", "令和4年版 情報通信白書"}
+    shown = {r["citation"]["year"] for r in answer["results"]}
+    also = {a["year"] for r in answer["results"] for a in r["also_in"]}
+    assert shown | also == {2022, 2023} and 2022 in also
 
 
 def test_examples_come_from_the_index(fake_index, tmp_path):

@@ -83,10 +83,24 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class AnswerSpanOut(_Open):
+    start: int = Field(description="offset of the answer span in the result's `text`")
+    end: int
+    text: str = Field(description="the shortest span that answers (a number with its unit, a name, a date)")
+    kind: str = Field(description="what the question asked for: number, date, person, place, name …")
+
+
 class HighlightOut(_Open):
     start: int = Field(description="offset of the highlighted sentence in `text`")
     end: int
     text: str = Field(description="the sentence that best answers the question: quote this")
+    answer: AnswerSpanOut | None = Field(None, description="the exact answer inside the sentence, where one was found")
+
+
+class TermSpanOut(_Open):
+    start: int = Field(description="offset in `text` of a Japanese word an English term was searched as")
+    end: int
+    english: str
 
 
 class CitationOut(_Open):
@@ -102,6 +116,9 @@ class CitationOut(_Open):
     page: int | None = Field(description="page of the source PDF, when known")
     year: int | None
     url: str | None = Field(None, description="address of the page on MIC's site, in indexes that record it")
+    formats: dict[str, str] = Field(
+        description="the citation ready to paste: plain, link (with the page address where known), markdown, japanese"
+    )
 
 
 class AlsoInOut(_Open):
@@ -119,6 +136,7 @@ class ResultOut(_Open):
     kind: str = Field(description="text, figure or footnote")
     language: str
     chunk_id: str = Field(description="the passage's id for GET /api/passage")
+    term_spans: list[TermSpanOut] = Field(description="for an English question: where its terms' Japanese words stand in `text`")
     also_in: list[AlsoInOut] = Field(
         description="other editions whose passage repeats this one's text (near-identical), oldest first"
     )
