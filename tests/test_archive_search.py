@@ -197,3 +197,32 @@ def test_loanwords_spell_english_words_the_glossary_lacks():
     assert best_match("workation", words) == "ワーケーション"
     assert best_match("podcast", words) is None  # パワードスーツ only sounds a little alike
     assert LoanwordIndex(words).candidates("fintech")[0] == "フィンテック"
+
+
+def test_cards_say_where_else_a_passage_is_printed_and_offer_all_editions(searcher):
+    from ictqa.web.render import render_response
+
+    page = render_response(searcher.search("デジタル海外展開プラットフォームの会員数は？", k=2))
+    assert "also in the" in page and 'href="?q=' in page and "edition=2019" in page and "edition=2020" in page
+    assert "ictqa-all-link" not in page  # nothing was restricted
+    named = render_response(searcher.search("令和元年版によると会員数は？", k=2))
+    assert "ictqa-all-link" in named and "all=1" in named
+
+
+def test_cli_all_editions_and_also_in(searcher):
+    index = searcher.index.path.parent.parent
+    run = [
+        sys.executable,
+        "-m",
+        "ictqa",
+        "ask",
+        "令和元年版によると、プラットフォームの会員数は？",
+        "--index",
+        str(index),
+        "-k",
+        "2",
+    ]
+    named = subprocess.run(run, capture_output=True, text=True, timeout=120)
+    assert named.returncode == 0 and "2019年版に絞り込み" in named.stdout and "--all-editions" in named.stdout
+    wide = subprocess.run([*run, "--all-editions"], capture_output=True, text=True, timeout=120)
+    assert wide.returncode == 0 and "絞り込み" not in wide.stdout and "also in the 2019, 2020 editions" in wide.stdout

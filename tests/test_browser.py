@@ -327,3 +327,67 @@ def test_corpus_markup_is_shown_as_text(driver, evil_app):
     time.sleep(1)  # an onerror handler would have fired by now
     with pytest.raises(NoAlertPresentException):
         driver.switch_to.alert.text  # noqa: B018
+
+
+# -- issue #15: several editions ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def editions_app(tmp_path_factory):
+    """The hand-made three-edition corpus of test_archive_search (fake encoder)."""
+    from ictqa.index import build_index
+    from ictqa.model import FakeEncoder
+    from test_archive_search import EDITIONS
+
+    corpus = tmp_path_factory.mktemp("three-editions-web")
+    for name, lines in EDITIONS.items():
+        (corpus / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index = tmp_path_factory.mktemp("three-editions-index")
+    build_index([corpus], index, FakeEncoder(), progress=False)
+    demo, url = serve(index)
+    yield url
+    demo.close()
+
+
+def test_timeline_tab_draws_a_chart_whose_bars_open_their_edition(driver, editions_app, tmp_path):
+    set_width(driver, 0)
+    driver.get(editions_app)
+    tab = WebDriverWait(driver, WAIT).until(
+        lambda d: next((b for b in d.find_elements(By.CSS_SELECTOR, "button[role=tab]") if "Timeline" in b.text), None)
+    )
+    tab.click()
+    box = WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#ictqa-tl-query input, #ictqa-tl-query textarea")
+    )
+    box.send_keys("量子暗号", Keys.ENTER)
+    bars = WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#ictqa-tl-results svg rect.ictqa-tl-bar")
+    )
+    assert len(bars) == 3
+    heights = [float(b.get_attribute("height")) for b in bars]
+    assert heights[0] == 0 and heights[1] > 0 and heights[2] > 0  # 2019 does not mention it
+    row = driver.find_element(By.CSS_SELECTOR, "#ictqa-tl-2021")
+    assert row.get_attribute("open") is None  # the first mention (2020) opens; 2021 is closed
+    driver.find_element(By.CSS_SELECTOR, '#ictqa-tl-results a[data-year="2021"]').click()
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#ictqa-tl-2021").get_attribute("open") is not None
+    )
+    card = driver.find_element(By.CSS_SELECTOR, "#ictqa-tl-2021 .ictqa-card")
+    assert "令和3年版" in card.text and "量子暗号" in card.text
+    shoot(driver, tmp_path / "timeline.png", "timeline.png", at="#ictqa-tl-results")
+
+
+def test_a_named_edition_is_said_and_all_editions_are_one_click_away(driver, editions_app):
+    set_width(driver, 0)
+    ask(driver, editions_app, "令和元年版によると、プラットフォームの会員数は？")
+    page = driver.find_element(By.CSS_SELECTOR, "#ictqa-results").text
+    assert "2019年版に絞り込み" in page and "50を超える会員" in page
+    driver.find_element(By.CSS_SELECTOR, "#ictqa-results a.ictqa-all-link").click()
+    WebDriverWait(driver, WAIT).until(lambda d: "all=1" in d.current_url)
+    WebDriverWait(driver, WAIT).until(lambda d: "100を超える会員" in d.find_element(By.CSS_SELECTOR, "#ictqa-results").text)
+    # The newest edition's passage leads, and says where else it is printed.
+    also = driver.find_element(By.CSS_SELECTOR, "#ictqa-results .ictqa-card .ictqa-also")
+    assert "2019" in also.text and "2020" in also.text
+    also.find_element(By.LINK_TEXT, "2019").click()
+    WebDriverWait(driver, WAIT).until(lambda d: "edition=2019" in d.current_url)
+    WebDriverWait(driver, WAIT).until(lambda d: "50を超える会員" in d.find_element(By.CSS_SELECTOR, "#ictqa-results").text)

@@ -85,7 +85,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     wanted = editions(args.edition)
     if interactive:
         return repl(searcher, args, sys.stdin, sys.stdout)
-    response = searcher.search(question, k=args.k, mode=args.mode, editions=wanted)
+    response = searcher.search(question, k=args.k, mode=args.mode, editions=wanted, detect_editions=not args.all_editions)
     show(response, args, sys.stdout)
     return EXIT_OK
 
@@ -114,7 +114,9 @@ def repl(searcher, args: argparse.Namespace, lines: TextIO, out: TextIO) -> int:
         if not line.strip():
             continue
         try:
-            show(searcher.search(line, k=args.k, mode=args.mode, editions=wanted), args, out)
+            show(
+                searcher.search(line, k=args.k, mode=args.mode, editions=wanted, detect_editions=not args.all_editions), args, out
+            )
         except IctqaError as e:
             print(f"ictqa: {e.message}", file=out)
 
@@ -135,7 +137,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     responses: list[Response] = []
     for start in range(0, len(rows), BATCH_STEP):
         part = rows[start : start + BATCH_STEP]
-        answers = searcher.search_many([q for _, _, q in part], k=args.k, mode=args.mode, editions=editions(args.edition))
+        answers = searcher.search_many(
+            [q for _, _, q in part],
+            k=args.k,
+            mode=args.mode,
+            editions=editions(args.edition),
+            detect_editions=not args.all_editions,
+        )
         for (rid, line, _), r in zip(part, answers):
             if isinstance(r, IctqaError):
                 print(f"ictqa: skipped {args.file}:{line}: {r.message}", file=sys.stderr)

@@ -48,6 +48,11 @@ def search_options(p: argparse.ArgumentParser) -> None:
         metavar="EDITION",
         help="only this edition: 2023, 令和5年版, 平成20年版 or 令和5年版 情報通信白書; repeatable",
     )
+    p.add_argument(
+        "--all-editions",
+        action="store_true",
+        help="search every edition even when the question names one (「平成20年版では…」 is otherwise searched in 2008 only)",
+    )
 
 
 def cite_option(p: argparse.ArgumentParser) -> None:

@@ -41,6 +41,8 @@ def print_response(response: Response, out: TextIO, style: Style | None = None) 
         print("(The indexed white papers do not seem to answer this; the nearest passages follow.)", file=out)
     for note in response.notices:
         print(f"note: {note}", file=out)
+    if any(e.applied and e.use != "boost" for e in response.editions_detected):
+        print("      (--all-editions searches every edition)", file=out)
     if response.translated:
         print(f"also searched as: {'; '.join(t.describe() for t in response.translated)}", file=out)
     if not response.results:
@@ -64,6 +66,9 @@ def print_result(r: Result, out: TextIO, style: Style) -> None:
         answer = (h.answer.start, h.answer.end) if h.answer else None
         marked = annotate(text, h.start, h.end, r.term_spans, answer, style)
         print(f"{INDENT}→ " + " / ".join(x.strip() for x in marked.splitlines() if x.strip()), file=out)
+    if r.also_in:
+        years = ", ".join(str(a.year) for a in r.also_in if a.year)
+        print(f"{INDENT}also in the {years} edition{'s' if len(r.also_in) > 1 else ''}", file=out)
 
 
 def figure_lines(r: Result, style: Style) -> list[str]:

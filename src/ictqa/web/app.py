@@ -129,15 +129,34 @@ class App:
                 chs.append(str(ch))
         return (list(dict.fromkeys(eds)) or None), (list(dict.fromkeys(chs)) or None)
 
-    def _search(self, questions: Sequence[str], k: Any, editions: Sequence[str] | None, chapters: Sequence[str] | None):
+    def _search(
+        self,
+        questions: Sequence[str],
+        k: Any,
+        editions: Sequence[str] | None,
+        chapters: Sequence[str] | None,
+        detect_editions: bool = True,
+    ):
         k = _clamp_k(k)
         eds, chs = self._filters(editions, chapters)
-        return self.searcher.search_many(list(questions), k=k, editions=eds, chapters=chs)
+        return self.searcher.search_many(list(questions), k=k, editions=eds, chapters=chs, detect_editions=detect_editions)
 
-    def ask(self, question: str, k: float = 5, editions: list[str] | None = None, chapters: list[str] | None = None):
-        """Answer one question: (HTML cards, the `ictqa ask --json` object or {"error": message})."""
+    def ask(
+        self,
+        question: str,
+        k: float = 5,
+        editions: list[str] | None = None,
+        chapters: list[str] | None = None,
+        *,
+        detect_editions: bool = True,
+    ):
+        """Answer one question: (HTML cards, the `ictqa ask --json` object or {"error": message}).
+        ``detect_editions=False`` searches every edition even when the
+        question names one (the page's "search all editions" link)."""
         try:
-            (response,) = self._search([question if isinstance(question, str) else ""], k, editions, chapters)
+            (response,) = self._search(
+                [question if isinstance(question, str) else ""], k, editions, chapters, detect_editions=detect_editions
+            )
             if isinstance(response, IctqaError):
                 raise response
         except IctqaError as e:
@@ -204,11 +223,14 @@ class App:
         question = str(params.get("q") or "").strip()
         wanted = params.get("edition") or []
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)
-        known = set(self.editions())
-        editions = [e for e in wanted if e in known]
+        known = self.editions()
+        # An edition by its label or its year (the "also in 2019" links).
+        by_year = {str(c.citation.year): c.citation.edition for c in self.searcher.chunks if c.citation.year}
+        editions = [e if e in known else by_year[e] for e in wanted if e in known or e in by_year]
         if not question:
             return "", editions, "", None
-        page, answer = self.ask(question, k, editions, None)
+        every = str(params.get("all") or "") in ("1", "true", "yes")
+        page, answer = self.ask(question, k, editions, None, detect_editions=not every)
         return question, editions, page, answer
 
     def _new_output_dir(self) -> Path:

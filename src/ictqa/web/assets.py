@@ -46,6 +46,8 @@ CSS = """
   .ictqa-card {padding: 10px;}
   .ictqa-score {margin-left: 0;}
 }
+.ictqa-also {color: #57606a; font-size: 0.85em; margin-top: 6px;}
+.ictqa-all {margin: 4px 0 8px;}
 """
 
 # The Copy buttons of the cards: each copies its data-text (the label, or one

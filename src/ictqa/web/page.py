@@ -83,7 +83,7 @@ def build_blocks(app: App):
                     params = {}
                 # ?edition= may repeat: a multi-dict has getlist.
                 edition = params.getlist("edition") if hasattr(params, "getlist") else params.get("edition")
-                return app.from_address({"q": params.get("q"), "edition": edition or []}, k)
+                return app.from_address({"q": params.get("q"), "edition": edition or [], "all": params.get("all")}, k)
 
             # Gradio injects the request by the annotation's type, which this
             # module's postponed annotations leave as a string.

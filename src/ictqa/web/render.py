@@ -12,6 +12,7 @@ lines joined, and "show all" to expand.
 from __future__ import annotations
 
 import html
+import urllib.parse
 from collections.abc import Sequence
 
 from ..glossary import Term
@@ -153,7 +154,25 @@ def render_copy(r: Result) -> str:
     )
 
 
-def render_result(r: Result) -> str:
+def _address(query: str, **params: str) -> str:
+    """A link to the form asking ``query`` (escaped for an attribute)."""
+    return html.escape("?" + urllib.parse.urlencode({"q": query, **params}), quote=True)
+
+
+def render_also_in(r: Result, query: str) -> str:
+    """ "Also in the 2019, 2020 editions", each year a link to the question
+    asked of that edition."""
+    if not r.also_in or not query:
+        return ""
+    links = ", ".join(
+        f'<a class="ictqa-also-link" href="{_address(query, edition=str(a.year))}" title="{_esc(a.label)}">{a.year}</a>'
+        for a in r.also_in
+        if a.year
+    )
+    return f'<div class="ictqa-also">ほかの版にも / also in the {links} edition{"s" if len(r.also_in) > 1 else ""}</div>'
+
+
+def render_result(r: Result, query: str = "") -> str:
     c = r.chunk.citation
     crumbs = [c.edition, c.chapter, c.section, *c.path]
     if c.figure:
@@ -167,7 +186,7 @@ def render_result(r: Result) -> str:
     return (
         f'<div class="ictqa-card" data-rank="{r.rank}" data-kind="{_esc(r.chunk.kind)}">'
         f'<div class="ictqa-crumb">#{r.rank} · {crumb}{kind}</div>'
-        f"{body}{render_legend(r)}"
+        f"{body}{render_legend(r)}{render_also_in(r, query)}"
         f'<div class="ictqa-meta"><span class="ictqa-cite">引用 / cite: <span class="ictqa-label">{_esc(c.label)}</span></span>'
         f'<span class="ictqa-actions">{render_copy(r)}</span>'
         f'<span class="ictqa-score">score {r.score:.3f}</span></div>'
@@ -188,6 +207,12 @@ def render_legend(r: Result) -> str:
 
 def render_response(response: Response) -> str:
     parts = [banner("note", note) for note in response.notices]
+    if any(e.applied and e.use != "boost" for e in response.editions_detected):
+        # One click to the same question over every edition.
+        parts.append(
+            f'<div class="ictqa-all"><a class="ictqa-all-link" href="{_address(response.query, all="1")}">'
+            "すべての版で検索 / Search all editions</a></div>"
+        )
     if not response.answerable:
         parts.append(banner("warn", NOT_ANSWERED))
     if not response.results:
@@ -196,7 +221,7 @@ def render_response(response: Response) -> str:
         )
     if response.translated and response.results:
         parts.append(render_terms(response.translated))
-    parts.extend(render_result(r) for r in response.results)
+    parts.extend(render_result(r, response.query) for r in response.results)
     return "\n".join(parts)
 
 
