@@ -225,8 +225,8 @@ class App:
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)
         known = self.editions()
         # An edition by its label or its year (the "also in 2019" links).
-        by_year = {str(c.citation.year): c.citation.edition for c in self.searcher.chunks if c.citation.year}
-        editions = [e if e in known else by_year[e] for e in wanted if e in known or e in by_year]
+        by_year = {str(c.citation.year): c.citation.edition for c in self.searcher.chunks if c.citation.year and c.citation.edition}
+        editions: list[str] = [e if e in known else str(by_year[e]) for e in wanted if e in known or e in by_year]
         if not question:
             return "", editions, "", None
         every = str(params.get("all") or "") in ("1", "true", "yes")
