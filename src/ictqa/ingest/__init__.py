@@ -34,6 +34,7 @@ from .decode import check_garbage, decode_text, read_bytes
 from .detect import detect_dialect, detect_language
 from .editions import SIDECAR_SUFFIX
 from .html import read_html
+from .pagelist import is_page_list, read_page_list
 from .pdf import read_pdf
 
 __all__ = ["READERS", "SIDECAR_SUFFIX", "Reader", "detect_language", "iter_corpus_files", "read_source"]
@@ -105,13 +106,14 @@ def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText
         kind=reader.kind,
         language=detect_language(text),
         dialect=reader.dialect or detect_dialect(text),
+        page_urls=read_page_list(path) if reader.kind != "pdf" else (),
     )
 
 
 def iter_corpus_files(paths: Sequence[Path]) -> list[Path]:
     """The corpus files named by ``paths``: files as given, folders searched
     recursively for the :data:`READERS` suffixes, skipping hidden files and
-    folders and ``*.meta.json`` sidecars.  Sorted by path so builds are
+    folders, ``*.meta.json`` sidecars and ``*_source_urls.txt`` page lists.  Sorted by path so builds are
     reproducible."""
     found: dict[Path, Path] = {}  # resolved → as given, so two spellings count once
     for p in map(Path, paths):
@@ -125,7 +127,7 @@ def iter_corpus_files(paths: Sequence[Path]) -> list[Path]:
         elif p.exists():
             # A file named explicitly is taken even if hidden; read_source
             # reports it if it is not a regular, readable file.
-            if p.suffix.lower() not in READERS or p.name.lower().endswith(SIDECAR_SUFFIX):
+            if p.suffix.lower() not in READERS or p.name.lower().endswith(SIDECAR_SUFFIX) or is_page_list(p.name):
                 raise IctqaError(
                     f"{p}: unsupported file type {p.suffix or '(no extension)'!r}",
                     expected=supported_types(folders=True),
@@ -138,4 +140,9 @@ def iter_corpus_files(paths: Sequence[Path]) -> list[Path]:
 
 def _is_corpus_name(name: str) -> bool:
     low = name.lower()
-    return not name.startswith(".") and not low.endswith(SIDECAR_SUFFIX) and Path(low).suffix in READERS
+    return (
+        not name.startswith(".")
+        and not low.endswith(SIDECAR_SUFFIX)
+        and not is_page_list(low)
+        and Path(low).suffix in READERS
+    )

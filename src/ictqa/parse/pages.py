@@ -1,0 +1,361 @@
+"""Where each listed MIC page starts in a joined テキスト版 file.
+
+The pages were joined in the order of the list, and a page opens with the
+heading its code names (:mod:`.pagecodes`): ``nd258120`` opens （1） of 第5章
+第8節 2, and a page whose parent heading has no page of its own opens the
+parent too (``nd241100`` opens 第4章, 第1節 and 1).  So the headings a page
+opens are the part of its code that differs from the previous page's, and
+the page starts where the first of them is printed.
+
+:func:`align` finds, for every page, the heading candidates (:mod:`.candidates`)
+that print what it opens, in order, by dynamic programming over the whole
+list: a footnote "2　…" at the end of one page cannot be the item 2 that a
+page three places later opens, because the pages in between must come
+first.  A page opens with headings the text does not print (the 第1章 line
+missing from 平成13年版, every 章 and 節 of 平成12年版): those are returned as
+inferred, placed where the page starts.  A page none of whose headings is
+found is left unplaced; the text from the page before it to the page after
+it gets no address, since its boundary is not known.
+
+Pure functions.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..documents import CHAPTER, ITEM, KANA, PART, SECTION, SUBITEM, SUBKANA, PageMap
+from .candidates import Candidate
+from .pagecodes import INTRO, PageCode, Slot, decode_all
+
+# A match of a page's opening heading scores by how sure it is.  The numbers
+# only rank alternatives for one page against each other; they were set by
+# reading the alignments of the 24 editions (every page of h12, h16, h20,
+# h26, r03 and r05 checked against the golden trees).
+EXACT = 3  # the candidate prints the heading the code names, at its level
+SHIFTED = 2  # …one level deeper (r03: 序章 and 第3章 number their items in the 節 digit)
+WEAK_TITLE = 2  # taken off when the candidate's title does not look like one (a footnote "2　総務省（2023）…。")
+GLUED = 1  # added when the candidate is glued to the previous line: a page boundary for sure
+INFERRED = 1  # taken off for each heading the page opens that the text does not print
+
+# How far apart the headings one page opens may be printed.
+CHAIN_WINDOW = 4  # candidates
+CHAIN_CHARS = 2500
+
+# An edition's pages align when at least this share of the pages that can be
+# placed is placed; below it the page list is not the text's (another
+# edition's list, a list of a different cut of the text) and no address is
+# given at all.  Measured: the 23 editions whose codes name headings place
+# 98-100% of their pages.
+MIN_PLACED = 0.9
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A heading a page opens: the slot its code names, and how the text prints it."""
+
+    slot: Slot
+    candidate: Candidate | None  # None: not printed (inferred)
+    level: int  # the level it is read at (the slot's, or one deeper when shifted)
+
+
+@dataclass(frozen=True)
+class PagePlace:
+    page: int  # index into the page list
+    start: int | None  # where the page starts in the text; None: not placed
+    opened: tuple[Opened, ...] = ()
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The pages of a list placed in a text."""
+
+    pages: tuple[PageCode, ...]
+    places: tuple[PagePlace, ...]
+    placeable: int  # pages whose code says what they open
+    placed: int
+    aligned: bool
+    reason: str = ""
+    by_candidate: dict[int, tuple[int, Opened]] = field(default_factory=dict)  # candidate start → (page, opened)
+
+    def page_map(self, text_length: int) -> PageMap | None:
+        """Page addresses by offset; stretches whose page is not known get None."""
+        if not self.aligned:
+            return None
+        starts: list[int] = []
+        urls: list[str | None] = []
+        placed = [(p.start, p.page) for p in self.places if p.start is not None]
+        for k, (start, page) in enumerate(placed):
+            # The next placed page must be the next page of the list, or the
+            # boundary of the one in between is unknown.
+            next_page = placed[k + 1][1] if k + 1 < len(placed) else len(self.pages)
+            url = self.pages[page].html_url if next_page == page + 1 else None
+            if starts and starts[-1] == start:
+                urls[-1] = None
+                continue
+            starts.append(start)
+            urls.append(url)
+        return PageMap(tuple(starts), tuple(urls))
+
+
+TitleCheck = Callable[[Candidate], bool]
+
+
+def chains(pages: Sequence[PageCode]) -> list[tuple[Slot, ...]]:
+    """The slots each page opens: those of its code that differ from the
+    previous body page's (a repeated page opens its deepest slot again)."""
+    out: list[tuple[Slot, ...]] = []
+    prev: tuple[Slot, ...] = ()
+    first: dict[str, int] = {}
+    for i, page in enumerate(pages):
+        if page.code in first and page.kind == "body":
+            # A page listed twice (h15's last page, h27's nc261110) repeats
+            # its text: it opens what its first copy opened.
+            out.append(out[first[page.code]])
+            continue
+        first.setdefault(page.code, i)
+        if page.kind not in ("body", "seq"):
+            out.append(())
+            if page.kind in ("front", "intro"):
+                prev = ()
+            continue
+        slots = page.slots
+        k = 0
+        while k < len(slots) and k < len(prev) and slots[k] == prev[k]:
+            k += 1
+        opened = slots[k:] if k < len(slots) else slots[-1:]
+        out.append(tuple(opened))
+        prev = slots
+    return out
+
+
+# Which candidate forms print a slot's level (exact) and the level below it (shifted).
+_FORMS: dict[int, tuple[str, ...]] = {
+    PART: ("part",),
+    CHAPTER: ("chapter", "intro"),
+    SECTION: ("section", "hoho", "intro"),
+    ITEM: ("item",),
+    SUBITEM: ("sub",),
+    KANA: ("paren", "square", "kana"),
+    SUBKANA: ("subkana", "roman"),
+}
+_DEEPER = {PART: CHAPTER, CHAPTER: SECTION, SECTION: ITEM, ITEM: SUBITEM, SUBITEM: KANA, KANA: SUBKANA}
+
+
+def _prints(c: Candidate, level: int, number: str) -> bool:
+    """Whether candidate ``c`` prints the heading (level, number)."""
+    if c.form not in _FORMS.get(level, ()):
+        return False
+    if c.form == "hoho":
+        return level == SECTION
+    if c.form == "intro":
+        return (level == CHAPTER and number == "0") or (level == SECTION and number == INTRO)
+    if level == SECTION and number == INTRO:
+        return False
+    return c.number == number
+
+
+@dataclass(frozen=True)
+class _Option:
+    first: int  # index of its first candidate
+    last: int  # index of its last candidate
+    score: float
+    opened: tuple[Opened, ...]
+
+
+def _body_options(
+    cands: Sequence[Candidate], index: dict[tuple[str, str], list[int]], chain: tuple[Slot, ...], good: TitleCheck
+) -> list[_Option]:
+    """Every way the text may print ``chain``: its first ``t`` headings
+    unprinted (inferred), the rest printed by consecutive candidates, each at
+    its own level or -- from some point on -- one level deeper (r03's 序章
+    numbers its items in the 節 digit; h30's はじめに is printed, its items
+    are not 節)."""
+    options: list[_Option] = []
+    for t in range(len(chain)):
+        for shifted in (False, True):
+            level, number = chain[t]
+            read = _DEEPER.get(level) if shifted else level
+            if read is None or (shifted and level in (PART, CHAPTER)):
+                continue
+            for j in _lookup(index, read, number, level, shifted):
+                opened = [Opened(s, None, s[0]) for s in chain[:t]]
+                score = -INFERRED * t + (SHIFTED if shifted else EXACT) - (0 if good(cands[j]) else WEAK_TITLE)
+                opened.append(Opened(chain[t], cands[j], read))
+                prev_j, deeper, ok = j, shifted, True
+                for u in range(t + 1, len(chain)):
+                    lv, num = chain[u]
+                    k = None if deeper else _next_printing(cands, prev_j, lv, num)
+                    rd = lv
+                    if k is None and lv in _DEEPER and lv not in (PART, CHAPTER):
+                        rd = _DEEPER[lv]
+                        k = _next_printing(cands, prev_j, rd, num)
+                        deeper = deeper or k is not None
+                    if k is None:
+                        ok = False
+                        break
+                    opened.append(Opened(chain[u], cands[k], rd))
+                    score += (SHIFTED if rd != lv else EXACT) - (0 if good(cands[k]) else WEAK_TITLE)
+                    prev_j = k
+                if not ok:
+                    continue
+                if cands[j].glued:
+                    score += GLUED
+                options.append(_Option(j, prev_j, score, tuple(opened)))
+    return options
+
+
+def _lookup(index: dict[tuple[str, str], list[int]], level: int, number: str, slot_level: int, shifted: bool) -> list[int]:
+    out: list[int] = []
+    for form in _FORMS.get(level, ()):
+        if form == "hoho":
+            if level == SECTION:
+                out.extend(index.get(("hoho", "補論"), []))
+            continue
+        if form == "intro":
+            if (level == CHAPTER and number == "0") or (level == SECTION and number == INTRO):
+                out.extend(index.get(("intro", ""), []))
+            continue
+        if level == SECTION and number == INTRO:
+            continue
+        out.extend(index.get((form, number), []))
+    return sorted(set(out))
+
+
+def _next_printing(cands: Sequence[Candidate], j: int, level: int, number: str) -> int | None:
+    """The next candidate after ``j`` that prints (level, number), looking
+    past a few others but never past a 部/章/節 of that level or above (in a
+    table of contents "第1部 … 第2部 … 第1章" the 第1章 is not 第1部's)."""
+    for k in range(j + 1, min(len(cands), j + 1 + CHAIN_WINDOW)):
+        if cands[k].start - cands[j].start > CHAIN_CHARS:
+            return None
+        if _prints(cands[k], level, number):
+            return k
+        if cands[k].form in ("part", "chapter", "section") and cands[k].level <= level:
+            return None
+    return None
+
+
+_PARA_GLUE = re.compile(r"[。）」][\u3000]")
+
+
+def _other_options(
+    page: PageCode, cands: Sequence[Candidate], index: dict[tuple[str, str], list[int]], good: TitleCheck
+) -> list[_Option]:
+    out: list[_Option] = []
+    if page.kind == "box":
+        for j in index.get(("box", "*"), []):
+            out.append(_Option(j, j, 2 + (GLUED if cands[j].glued else 0), ()))
+    elif page.kind == "back":
+        for j in index.get(("back", page.name), []):
+            c = cands[j]
+            if page.number and c.number.split("-")[0] != page.number:
+                continue
+            out.append(_Option(j, j, 2 + (GLUED if c.glued else 0), ()))
+    elif page.kind == "data":
+        for j in index.get(("label", page.name), []):
+            out.append(_Option(j, j, 2, ()))
+    return out
+
+
+def align(
+    pages: Sequence[PageCode] | Sequence[str],
+    cands: Sequence[Candidate],
+    good: TitleCheck = lambda c: True,
+    *,
+    labels: Sequence[Candidate] = (),
+) -> Alignment:
+    """Place ``pages`` (codes, or the addresses themselves) among the heading
+    candidates ``cands`` of a text (sorted by position).  ``good`` says
+    whether a candidate's title looks like a title; ``labels`` are extra
+    candidates only pages may use (r04's データ集 labels "第1章第1節")."""
+    codes = decode_all(pages) if pages and isinstance(pages[0], str) else list(pages)  # type: ignore[arg-type]
+    all_cands = sorted([*cands, *labels], key=lambda c: c.start)
+    label_ids = {id(c) for c in labels}
+    index: dict[tuple[str, str], list[int]] = {}
+    for j, c in enumerate(all_cands):
+        if id(c) in label_ids:
+            index.setdefault(("label", c.printed), []).append(j)
+        elif c.form == "box":
+            index.setdefault(("box", "*"), []).append(j)
+        elif c.form == "back":
+            index.setdefault(("back", c.printed), []).append(j)
+        else:
+            index.setdefault((c.form, c.number), []).append(j)
+    opened_by = chains(codes)
+    options: list[list[_Option]] = []
+    placeable = 0
+    for page, chain in zip(codes, opened_by):
+        if page.kind in ("body",) and chain:
+            opts = _body_options(all_cands, index, chain, good)
+        elif page.kind in ("box", "back", "data"):
+            opts = _other_options(page, all_cands, index, good)
+        else:
+            opts = []
+        if page.kind in ("body", "box", "back", "data"):
+            placeable += 1
+        options.append(opts)
+    chosen = _best_path(options)
+    places: list[PagePlace] = []
+    by_candidate: dict[int, tuple[int, Opened]] = {}
+    for i, (page, opt) in enumerate(zip(codes, chosen)):
+        if opt is None:
+            start = 0 if i == 0 and page.kind == "front" else None
+            places.append(PagePlace(i, start))
+            continue
+        start = all_cands[opt.first].start
+        places.append(PagePlace(i, start, opt.opened))
+        for o in opt.opened:
+            if o.candidate is not None:
+                by_candidate[o.candidate.start] = (i, o)
+    placed = sum(1 for p, pl in zip(codes, places) if pl.start is not None and p.kind != "front")
+    share = placed / placeable if placeable else 0.0
+    aligned = placeable > 0 and share >= MIN_PLACED
+    reason = "" if aligned else f"only {placed} of {placeable} pages could be placed in the text ({share:.0%})"
+    return Alignment(tuple(codes), tuple(places), placeable, placed, aligned, reason, by_candidate)
+
+
+def _best_path(options: Sequence[Sequence[_Option]]) -> list[_Option | None]:
+    """One option (or None) per page, candidates strictly increasing, with
+    the highest total score; among equals, each page takes its latest option
+    (a page's heading is the last of its look-alikes before the next page)."""
+    n = len(options)
+    # F[i]: breakpoints (first index, best total of pages i.. using candidates ≥ it).
+    F: list[tuple[list[int], list[float]]] = [([], [])] * (n + 1)
+
+    def value(i: int, q: int) -> float:
+        pos, val = F[i]
+        k = bisect.bisect_left(pos, q)
+        return val[k] if k < len(pos) else 0.0
+
+    for i in range(n - 1, -1, -1):
+        points = [(o.first, o.score + value(i + 1, o.last + 1)) for o in options[i]]
+        pos_next, val_next = F[i + 1]
+        merged = sorted([*zip(pos_next, val_next), *points])
+        pos: list[int] = []
+        val: list[float] = []
+        best = float("-inf")
+        for p, v in reversed(merged):
+            if v > best:
+                best = v
+                pos.append(p)
+                val.append(v)
+        pos.reverse()
+        val.reverse()
+        F[i] = (pos, val)
+    out: list[_Option | None] = []
+    q = 0
+    for i in range(n):
+        target = value(i, q)
+        pick: _Option | None = None
+        for o in options[i]:
+            if o.first >= q and abs(o.score + value(i + 1, o.last + 1) - target) < 1e-9:
+                if pick is None or o.first > pick.first:
+                    pick = o
+        out.append(pick)
+        if pick is not None:
+            q = pick.last + 1
+    return out
