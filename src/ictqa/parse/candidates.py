@@ -105,7 +105,7 @@ _TOKEN = re.compile(
 _TOKEN_START = re.compile(r"第" + _D + r"|序章|補論|[\[（(]|" + _D + r"|[ア-ン][\u3000 ]|コラム|政策フォーカス|データ|付注|図表索引|参考文献")
 # Boxes: "コラム1　…", "コラム　…", "コラムCOLUMN　5　…", "政策フォーカス　…", or the
 # marker alone with the title on the next line (r04, r05).
-_BOX = re.compile(r"(?P<kind>コラム(?:COLUMN)?|政策フォーカス)[\u3000 ]*(?P<num>" + _D + r"{1,2})?(?:[\u3000 ]+|$|(?=[「\S]))")
+_BOX = re.compile(r"(?P<kind>コラム(?:[A-Z]{3,8})?|政策フォーカス)[\u3000 ]*(?P<num>" + _D + r"{1,2})?(?:[\u3000 ]+|$|(?=[「\S]))")
 # Back matter, after the last 節: data tables, notes to figures, the figure
 # index, references.
 _BACK = re.compile(r"(?P<name>データ|付注)(?P<num>[0-9]{1,2}(?:-[0-9]{1,2})?)[\u3000 ]|(?P<whole>図表索引|参考文献)")
@@ -113,7 +113,7 @@ _INTRO = re.compile(r"はじめに(?=$|[～\u3000 ])")
 # A digit run glued to the left of an item number is part of another number
 # when it follows one of these: a figure id "図表3-5-5-1", "1,029", "1.5",
 # "第4", "付注4", "データ2", "図表3".
-_NUMBER_CONTEXT = re.compile(r"(?:\d[\-－.,，．]|[第注タ表号版])$")
+_NUMBER_CONTEXT = re.compile(r"(?:\d[\-－.,，．]|[第注タ表号版])\Z")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff\uff66-\uff9f]")
 
 
@@ -139,18 +139,19 @@ def _line_candidates(text: str, ls: int, le: int) -> Iterator[Candidate]:
     end = le
     while end > fs and text[end - 1] in " \t\u3000\r":
         end -= 1
-    seen: set[int] = set()
+    taken_to = fs  # no candidate starts inside another one's number ("コラム5　…")
     first = _at(text, fs, end, glued=False)
     if first is not None:
-        seen.add(fs)
+        taken_to = first.title_start if first.form != "item" else fs
         yield first
     for m in _TOKEN_START.finditer(text, fs + 1, end):
         p = m.start()
-        if p in seen:
+        if p < taken_to:
             continue
         c = _at(text, p, end, glued=True)
         if c is not None:
-            seen.add(p)
+            if c.form != "item":  # "…pr-202302272　" may be read as 72 or as 2
+                taken_to = c.title_start
             yield c
 
 
@@ -197,6 +198,8 @@ def _at(text: str, p: int, end: int, *, glued: bool) -> Candidate | None:
     if m["square"]:
         return Candidate(p, title_start, end, glued, "square", m["squaren"], m["square"], m["squaresp"])
     if m["sub"]:
+        if glued and re.search(r"[\-－][0-9０-９]+\Z|(?:図表|資料|付注|表)[0-9０-９]*\Z", before):
+            return None  # "図表1-2-3(1)": a reference to a figure's part
         return Candidate(p, title_start, end, glued, "sub", nfkc(m["subn"]), m["sub"], m["subsp"])
     if m["subkana"]:
         return Candidate(p, title_start, end, glued, "subkana", m["subkanan"], m["subkana"], m["subkanasp"])
@@ -234,7 +237,7 @@ def _digit_run_may_end(before: str, run: int) -> bool:
     id that ends in digits ("…pr-20230227" + "2") or a version ("Society
     5.0" + "2"), not inside a figure id ("図表1-1-12") or a running number."""
     head = before[: len(before) - run]
-    return bool(re.search(r"(?:[A-Za-z/=_]|(?<![0-9])-|[0-9]\.)$", head))
+    return bool(re.search(r"(?:[A-Za-z/=_]|(?<![0-9])-|[0-9]\.)\Z", head))
 
 
 def _box(text: str, p: int, end: int, glued: bool) -> Candidate | None:

@@ -283,7 +283,7 @@ _OLD: dict[str, Decoder] = {
 # Editions whose 1 / （1） forms also serve a third and fourth level inside a
 # page (平成16年版: "1 普及するブロードバンド" under "（1）世界最高水準の…"):
 # there a numbered heading that opens no page is one of the inner levels.
-INNER_LEVEL_EDITIONS = frozenset({"h16"})
+INNER_LEVEL_EDITIONS = frozenset({"h15", "h16", "h17"})
 
 
 def decode_all(urls: Sequence[str]) -> list[PageCode]:

@@ -188,21 +188,26 @@ def _body_options(
                 prev_j, deeper, ok = j, shifted, True
                 for u in range(t + 1, len(chain)):
                     lv, num = chain[u]
-                    k = None if deeper else _next_printing(cands, prev_j, lv, num)
+                    k = None if deeper else _next_printing(cands, prev_j, lv, num, good)
                     rd = lv
                     if k is None and lv in _DEEPER and lv not in (PART, CHAPTER):
                         rd = _DEEPER[lv]
-                        k = _next_printing(cands, prev_j, rd, num)
+                        k = _next_printing(cands, prev_j, rd, num, good)
                         deeper = deeper or k is not None
                     if k is None:
-                        ok = False
+                        # The rest of what the page opens is not printed
+                        # (h28 nc266310 opens 3（1） and prints only 3); a
+                        # reading one level deeper must print it all.
+                        ok = not deeper
+                        opened.extend(Opened(sl, None, sl[0]) for sl in chain[u:])
+                        score -= INFERRED * (len(chain) - u)
                         break
                     opened.append(Opened(chain[u], cands[k], rd))
                     score += (SHIFTED if rd != lv else EXACT) - (0 if good(cands[k]) else WEAK_TITLE)
                     prev_j = k
                 if not ok:
                     continue
-                if cands[j].glued:
+                if cands[j].glued and not shifted:
                     score += GLUED
                 options.append(_Option(j, prev_j, score, tuple(opened)))
     return options
@@ -225,18 +230,25 @@ def _lookup(index: dict[tuple[str, str], list[int]], level: int, number: str, sl
     return sorted(set(out))
 
 
-def _next_printing(cands: Sequence[Candidate], j: int, level: int, number: str) -> int | None:
+def _next_printing(cands: Sequence[Candidate], j: int, level: int, number: str, good: TitleCheck) -> int | None:
     """The next candidate after ``j`` that prints (level, number), looking
-    past a few others but never past a 部/章/節 of that level or above (in a
-    table of contents "第1部 … 第2部 … 第1章" the 第1章 is not 第1部's)."""
+    past a few others but never past a heading of a higher level (in a
+    table of contents "第1部 … 第2部 … 第1章" the 第1章 is not 第1部's; in
+    "3　…　4　…（1）…" the （1） is not 3's)."""
     for k in range(j + 1, min(len(cands), j + 1 + CHAIN_WINDOW)):
-        if cands[k].start - cands[j].start > CHAIN_CHARS:
+        c = cands[k]
+        if c.start - cands[j].start > CHAIN_CHARS:
             return None
-        if _prints(cands[k], level, number):
+        if _prints(c, level, number):
             return k
-        if cands[k].form in ("part", "chapter", "section") and cands[k].level <= level:
+        if c.form in ("part", "chapter", "section") and c.level <= level:
+            return None
+        if c.form in _FORM_LEVELS and _FORM_LEVELS[c.form] < level and good(c):
             return None
     return None
+
+
+_FORM_LEVELS = {"item": ITEM, "sub": SUBITEM}
 
 
 _PARA_GLUE = re.compile(r"[。）」][\u3000]")
@@ -299,6 +311,7 @@ def align(
             placeable += 1
         options.append(opts)
     chosen = _best_path(options)
+    _fill_gaps(chosen, opened_by, codes, all_cands)
     places: list[PagePlace] = []
     by_candidate: dict[int, tuple[int, Opened]] = {}
     for i, (page, opt) in enumerate(zip(codes, chosen)):
@@ -316,6 +329,26 @@ def align(
     aligned = placeable > 0 and share >= MIN_PLACED
     reason = "" if aligned else f"only {placed} of {placeable} pages could be placed in the text ({share:.0%})"
     return Alignment(tuple(codes), tuple(places), placeable, placed, aligned, reason, by_candidate)
+
+
+def _fill_gaps(
+    chosen: list[_Option | None], opened_by: Sequence[tuple[Slot, ...]], codes: Sequence[PageCode], cands: Sequence[Candidate]
+) -> None:
+    """A page between two placed pages whose heading is misnumbered in the
+    text (平成12年版 第3章第6節 prints its item 1 as "6　…") is placed on the
+    one candidate of its form between them, if there is exactly one."""
+    for i in range(1, len(chosen) - 1):
+        prev, nxt, chain = chosen[i - 1], chosen[i + 1], opened_by[i]
+        if chosen[i] is not None or prev is None or nxt is None or not chain or codes[i].kind != "body":
+            continue
+        level, _ = chain[-1]
+        forms = _FORMS.get(level, ())
+        between = [k for k in range(prev.last + 1, nxt.first) if cands[k].form in forms and cands[k].form not in ("intro", "hoho")]
+        if len(between) != 1:
+            continue
+        k = between[0]
+        opened = tuple(Opened(s, None, s[0]) for s in chain[:-1]) + (Opened(chain[-1], cands[k], level),)
+        chosen[i] = _Option(k, k, 0.5, opened)
 
 
 def _best_path(options: Sequence[Sequence[_Option]]) -> list[_Option | None]:

@@ -78,16 +78,17 @@ _DATA_LABEL = re.compile(r"(?:序章|第\d{1,2}章)(?:第\d{1,2}節|冒頭|コ�
 # What a title never is: a sentence, an address, a pointer to another place,
 # a source line.
 _NOT_TITLE = re.compile(
-    r"。|https?:|www\.|を参照|参照[）)]?$|（出典）|出典[：:]|資料[：:]|^[％%）)、，.．]|[、，：:]$|資料$|について$"
+    r"。|https?:|www\.|を参照|（出典）|出典[：:]|資料[：:]|^[％%）)、，.．]|[、，：:]$|資料$|(?:より|を基に|総務省)作成$"
 )
 # A footnote marker printed inside a heading: "半導体 15 市場の動向",
 # "人工知能（AI 42 ）の関わり", "情報サービス業 7、8", "＊1", "（注3）".
-_TITLE_MARKER = re.compile(r" [0-9]{1,3}(?:[、,][0-9]{1,3})*(?= |$|[）)」』、])|＊\d+|（注\d+）")
+_TITLE_MARKER = re.compile(r" [0-9]{1,3}(?:[、,][0-9]{1,3})*(?: (?=[^\x00-\x7f])|(?= |$|[）)」』、]))|＊\d+|（注\d+）")
 # …or glued to its end: "我が国のコンテンツ市場の現状1" (a year "2015" stays).
 _TRAILING_MARKER = re.compile(r"(?<=[^\x00-\x7f０-９])[0-9]{1,2}$")
 # Labels the web text adds to a heading: "…【要旨】" (平成13年版), "@@1　…" (平成14年版).
 _TITLE_LABEL = re.compile(r"[\u3000 ]*【要旨】$")
 MAX_TITLE = 90
+_ITEM_RULE = True
 
 # Tables of contents without a page list: this many 部/章/節 lines in a row,
 # each followed by less than TOC_GAP characters of other text, are a table
@@ -125,6 +126,20 @@ def clean_title(raw: str) -> str:
     return re.sub(r"[ ]{2,}", " ", t).strip()
 
 
+def _body_cut(raw: str) -> int | None:
+    """Where a title ends when the body runs on after it behind a full-width
+    space ("「情報・知識の時代」の到来　経済成長を超長期的に見ると…。")."""
+    lead = len(raw) - len(raw.lstrip())
+    body = raw.strip()
+    cut = body.find("\u3000")
+    if cut <= 0:
+        return None
+    rest = body[cut:]
+    if "。" not in rest and len(rest) < MAX_TITLE:
+        return None
+    return lead + cut if looks_like_title(clean_title(body[:cut])) else None
+
+
 def looks_like_title(title: str) -> bool:
     """A heading title is a short phrase: no sentence end, no address, no
     pointer to another page, no source line."""
@@ -141,6 +156,8 @@ class WebParser:
         self.nav = [(m.start(), m.end()) for m in _WEB_NAV.finditer(text)]
         self.cands = [c for c in scan(text) if not self._in_nav(c.start)]
         self.next_start = self._next_starts()
+        self._cand_at = {c.start: c for c in self.cands}
+        self._title_ends: dict[int, int | None] = {}
         self.outline = Outline()
         self.sections: list[SectionAcc] = [SectionAcc(())]
         self.footnotes: list[tuple[int, str, Block]] = []
@@ -160,6 +177,7 @@ class WebParser:
         self.encoded_levels: set[int] = set()
         self.top_plan: set[int] | None = None  # text mode: the 部/章/節 candidates taken
         self.parts_printed = False
+        self._outer = False
 
     # ------------------------------------------------------------------ run
 
@@ -184,25 +202,54 @@ class WebParser:
         return any(a <= pos < b for a, b in self.nav)
 
     def _next_starts(self) -> dict[int, int]:
-        """Candidate start → where its title can end: the next candidate on
-        its line, or the end of the line."""
+        """Candidate start → the next candidate on its line (or the line's end)."""
         out: dict[int, int] = {}
         for k, c in enumerate(self.cands):
             nxt = self.cands[k + 1] if k + 1 < len(self.cands) else None
             out[c.start] = nxt.start if nxt is not None and nxt.start <= c.line_end else c.line_end
         return out
 
+    def title_end(self, c: Candidate) -> int | None:
+        """Where candidate ``c``'s title ends, or None when it has no title
+        that looks like one.  A glued heading's title runs to the end of its
+        line; when the line holds more (平成19年版 glues the next heading or the
+        body on: "第1章　…展開第1節　…経済成長1　…（1）…の到来　経済成長を…"),
+        it ends where a heading that has a title of its own begins, or at the
+        full-width space before the body."""
+        if c.start in self._title_ends:
+            return self._title_ends[c.start]
+        self._title_ends[c.start] = None  # no cycles
+        end: int | None = None
+        raw = self.text[c.title_start : c.line_end]
+        if looks_like_title(clean_title(raw)):
+            end = c.line_end
+        else:
+            nxt = self._cand_at.get(self.next_start.get(c.start, c.line_end))
+            while nxt is not None and end is None:
+                if self.title_end(nxt) is not None and looks_like_title(clean_title(self.text[c.title_start : nxt.start])):
+                    end = nxt.start
+                    break
+                nxt = self._cand_at.get(self.next_start.get(nxt.start, nxt.line_end))
+            if end is None:
+                cut = _body_cut(raw)
+                if cut is not None:
+                    end = c.title_start + cut
+        self._title_ends[c.start] = end
+        return end
+
     def title_of(self, c: Candidate, end: int | None = None) -> str:
-        end = self.next_start.get(c.start, c.line_end) if end is None else end
+        if end is None:
+            end = self.title_end(c)
+            if end is None:
+                end = self.next_start.get(c.start, c.line_end)
         return clean_title(self.text[c.title_start : end])
 
     def _good(self, c: Candidate) -> bool:
         if c.form in ("box", "back", "intro"):
             return True
-        title = self.title_of(c)
-        if c.form in TOP_FORMS and not title:
+        if c.form in TOP_FORMS and not self.text[c.title_start : c.line_end].strip():
             return True
-        return looks_like_title(title)
+        return self.title_end(c) is not None
 
     # ---------------------------------------------------------------- pages
 
@@ -412,7 +459,11 @@ class WebParser:
                 if place.start is None:
                     continue
                 page = self.codes[place.page]
-                unprinted = [o for o in place.opened if o.candidate is None]
+                unprinted: list[Opened] = []
+                for o in place.opened:  # what the page opens before its first printed heading
+                    if o.candidate is not None:
+                        break
+                    unprinted.append(o)
                 heads = tuple(self._inferred(page, o.slot) for o in unprinted)
                 if page.kind == "intro":
                     heads = (Heading(CHAPTER, "", self.contents.front.get("", ""), inferred=True),)
@@ -454,72 +505,49 @@ class WebParser:
         """One line: split at the headings it holds, the pieces in between are text."""
         pos = ls
         open_title: tuple[Heading, int, int] | None = None  # (heading, title start, section index)
-        for k, ev in enumerate(events):
-            if ev.start < pos:
-                continue
+        for ev in events:
+            if ev.candidate is not None and ev.start < pos and open_title is None:
+                continue  # inside the text a heading already took
             if ev.candidate is None:
                 taken: list[Heading] | str | None = list(ev.inferred)
             else:
-                end = self._event_end(events, k, le)
-                taken = self._decide(ev.candidate, self.title_of(ev.candidate, end))
+                taken = self._decide(ev.candidate, self.title_of(ev.candidate))
             if taken is None:
                 continue
             if open_title is not None:
-                pos = self._close_title(open_title, ev.start, pos)
+                if ev.start < pos:
+                    # A heading inside the last one's title: the title ends here.
+                    head, title_start, idx = open_title
+                    title = clean_title(self.text[title_start : ev.start])
+                    self._retitle(head, Heading(head.level, head.number, title, head.inferred, head.printed), idx)
+                    pos = ev.start
+                open_title = None
             if pos < ev.start:
                 self._piece(pos, ev.start)
+            c = ev.candidate
             if taken == "repeat":
-                assert ev.candidate is not None
-                pos = self._event_end(events, k, le)
-                open_title = None
+                assert c is not None
+                pos = self._title_stop(c)
                 continue
             if taken == "box":
-                assert ev.candidate is not None
-                pos = self._box(ev.candidate, self._event_end(events, k, le))
-                open_title = None
+                assert c is not None
+                pos = self._box(c, self.next_start.get(c.start, c.line_end))
                 continue
             assert isinstance(taken, list)
             for h in taken:
-                self._heading(h, outer=True, page_start=True)
-            if ev.candidate is None:
+                inner = c is not None and not self._outer
+                self._heading(h, outer=not inner, page_start=c is None or c.glued or c.start in self.placed)
+            if c is None:
                 pos = ev.start
-                open_title = None
                 continue
-            head = self.outline.path[-1]
-            open_title = (head, ev.candidate.title_start, len(self.sections) - 1)
-            pos = ev.candidate.title_start
-        if open_title is not None:
-            pos = self._close_title(open_title, le, pos)
+            open_title = (self.outline.path[-1], c.title_start, len(self.sections) - 1)
+            pos = self._title_stop(c)
         if pos < le:
             self._piece(pos, le)
 
-    def _event_end(self, events: list[_Event], k: int, le: int) -> int:
-        for ev in events[k + 1 :]:
-            if ev.candidate is not None and ev.start > events[k].start:
-                return ev.start
-        return le
-
-    def _close_title(self, open_title: tuple[Heading, int, int], end: int, pos: int) -> int:
-        """Fix the title of the heading last opened on this line now that it
-        is known where it ends; return where the text after it starts."""
-        head, title_start, idx = open_title
-        raw = self.text[title_start:end]
-        title = clean_title(raw)
-        rest = end
-        if not looks_like_title(title) and "\u3000" in raw.strip():
-            # 平成19年版: the body runs on after the title, behind a full-width space.
-            cut = raw.strip().find("\u3000")
-            lead = len(raw) - len(raw.lstrip())
-            short = clean_title(raw.strip()[:cut])
-            if short:
-                title = short
-                rest = title_start + lead + cut
-        elif not looks_like_title(title):
-            title = head.title
-            rest = title_start + len(raw.rstrip()) if head.title == title else end
-        if title != head.title:
-            self._retitle(head, Heading(head.level, head.number, title, head.inferred, head.printed), idx)
-        return rest
+    def _title_stop(self, c: Candidate) -> int:
+        end = self.title_end(c)
+        return end if end is not None else self.next_start.get(c.start, c.line_end)
 
     def _retitle(self, old: Heading, new: Heading, idx: int) -> None:
         self.outline.path = [new if h is old else h for h in self.outline.path]
@@ -534,6 +562,7 @@ class WebParser:
         """What candidate ``c`` (with ``title``) is: a list of headings to
         open, "repeat" (a heading printed again: dropped), "box", or None
         (text)."""
+        self._outer = True
         if c.form == "back":
             return None
         if c.form == "box":
@@ -564,7 +593,7 @@ class WebParser:
         level = c.level
         if self._is_repeat(level, c.number, title):
             return "repeat"
-        if not (looks_like_title(title) or not title):
+        if not self._good(c):
             return None
         if self.alignment is not None:
             # The page codes place every 章 and 節 they encode; a heading
@@ -634,25 +663,42 @@ class WebParser:
     def _decide_lower(self, c: Candidate, title: str) -> list[Heading] | str | None:
         if c.form == "square":
             return None  # [1] only heads a page (平成16年版); elsewhere it is a list item
-        if not looks_like_title(title):
+        if not self._good(c):
             return None
         level, number = c.level, c.number
         if c.form == "item" and not c.glued and number in self.markers:
             return None  # "1　…" under a text with marker " 1 ": a footnote
         if self.alignment is not None and self._is_repeat_page(level, number, title):
             return "repeat"
-        if self.outline.in_box and self.outline.fits(level, number):
+        if self.outline.in_box and self.outline.fits(level, number) and not (c.glued and self._fits_document(c)):
+            self._outer = False
             return [self._heading_of(c, title, level)]
-        reserved = self.alignment is not None and self._reserved(level, number, c.start)
-        if not reserved and self.outline.fits_outer(level, number):
-            if self.outline.in_box:
-                self.outline.close_box()
+        if self._fits_document(c):
             return [self._heading_of(c, title, level)]
+        return self._inner(c, title)
+
+    def _inner(self, c: Candidate, title: str) -> list[Heading] | None:
+        number = c.number
         if self.inner_levels and c.form in ("item", "sub"):
             inner = KANA if c.form == "item" else SUBKANA
             if self._fits_inner(inner, number):
                 return [self._heading_of(c, title, inner)]
         return None
+
+    def _fits_document(self, c: Candidate) -> bool:
+        """Whether the document's outline takes a heading no page opens.
+
+        With a page list, an item is never such a heading where the codes
+        number the items: every numbered item of the body opens a page (or
+        its first （1）'s page), so an item no page opens is a footnote or a
+        box's own numbering; and a heading that a later page opens is a
+        look-alike (a footnote "2　…" before the page of item 2)."""
+        if self.alignment is not None:
+            if _ITEM_RULE and c.level == ITEM and ITEM in self.encoded_levels:
+                return False
+            if self._reserved(c.level, c.number, c.start):
+                return False
+        return self.outline.fits_outer(c.level, c.number)
 
     def _fits_inner(self, level: int, number: str) -> bool:
         """平成16年版's third and fourth levels, printed 1 / （1） like the first two."""
