@@ -15,6 +15,7 @@ by the outline walk (:mod:`.web_text`) with the numbering, the page codes
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ class Candidate:
     number: str
     printed: str
     space: str  # what separates the number from the title ("\u3000", " ", "")
+    tight: bool = False  # at the start of a line that follows a non-blank line
 
     @property
     def level(self) -> int:
@@ -136,11 +138,14 @@ def _line_candidates(text: str, ls: int, le: int) -> Iterator[Candidate]:
         fs += 1
     if fs >= le:
         return
+    prev_blank = ls == 0 or not text[text.rfind("\n", 0, ls - 1) + 1 : ls - 1].strip()
     end = le
     while end > fs and text[end - 1] in " \t\u3000\r":
         end -= 1
     taken_to = fs  # no candidate starts inside another one's number ("コラム5　…")
     first = _at(text, fs, end, glued=False)
+    if first is not None and not prev_blank:
+        first = dataclasses.replace(first, tight=True)
     if first is not None:
         taken_to = first.title_start if first.form != "item" else fs
         yield first
@@ -196,6 +201,8 @@ def _at(text: str, p: int, end: int, *, glued: bool) -> Candidate | None:
     if m["hoho"]:
         return Candidate(p, title_start, end, glued, "hoho", "補論", "補論", m["hohosp"])
     if m["square"]:
+        if glued and before.endswith(("図表", "表", "資料")):
+            return None  # "図表[2]　…": a figure caption (平成16年版)
         return Candidate(p, title_start, end, glued, "square", m["squaren"], m["square"], m["squaresp"])
     if m["sub"]:
         if glued and re.search(r"[\-－][0-9０-９]+\Z|(?:図表|資料|付注|表)[0-9０-９]*\Z", before):

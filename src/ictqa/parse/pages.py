@@ -167,7 +167,11 @@ class _Option:
 
 
 def _body_options(
-    cands: Sequence[Candidate], index: dict[tuple[str, str], list[int]], chain: tuple[Slot, ...], good: TitleCheck
+    cands: Sequence[Candidate],
+    index: dict[tuple[str, str], list[int]],
+    chain: tuple[Slot, ...],
+    good: TitleCheck,
+    tight_pages: bool = False,
 ) -> list[_Option]:
     """Every way the text may print ``chain``: its first ``t`` headings
     unprinted (inferred), the rest printed by consecutive candidates, each at
@@ -207,7 +211,7 @@ def _body_options(
                     prev_j = k
                 if not ok:
                     continue
-                if cands[j].glued and not shifted:
+                if (cands[j].glued or (tight_pages and cands[j].tight)) and not shifted:
                     score += GLUED
                 options.append(_Option(j, prev_j, score, tuple(opened)))
     return options
@@ -279,11 +283,20 @@ def align(
     good: TitleCheck = lambda c: True,
     *,
     labels: Sequence[Candidate] = (),
+    tight_pages: bool = False,
+    prefer_early: bool = False,
 ) -> Alignment:
     """Place ``pages`` (codes, or the addresses themselves) among the heading
     candidates ``cands`` of a text (sorted by position).  ``good`` says
     whether a candidate's title looks like a title; ``labels`` are extra
-    candidates only pages may use (r04's データ集 labels "第1章第1節")."""
+    candidates only pages may use (r04's データ集 labels "第1章第1節").
+    ``tight_pages``: the text separates its paragraphs by blank lines, so a
+    heading right under a non-blank line is where a page was joined on
+    (平成12–20年版), as sure a sign as a heading glued to the line.
+    Between equally good places a page takes the latest (a footnote "2　…"
+    comes before the page of item 2), or with ``prefer_early`` the earliest
+    (平成15–17年版 print their third level like the first, "2 …", after
+    the page's own heading)."""
     codes = decode_all(pages) if pages and isinstance(pages[0], str) else list(pages)  # type: ignore[arg-type]
     all_cands = sorted([*cands, *labels], key=lambda c: c.start)
     label_ids = {id(c) for c in labels}
@@ -302,7 +315,7 @@ def align(
     placeable = 0
     for page, chain in zip(codes, opened_by):
         if page.kind in ("body",) and chain:
-            opts = _body_options(all_cands, index, chain, good)
+            opts = _body_options(all_cands, index, chain, good, tight_pages)
         elif page.kind in ("box", "back", "data"):
             opts = _other_options(page, all_cands, index, good)
         else:
@@ -310,7 +323,7 @@ def align(
         if page.kind in ("body", "box", "back", "data"):
             placeable += 1
         options.append(opts)
-    chosen = _best_path(options)
+    chosen = _best_path(options, prefer_early)
     _fill_gaps(chosen, opened_by, codes, all_cands)
     places: list[PagePlace] = []
     by_candidate: dict[int, tuple[int, Opened]] = {}
@@ -351,7 +364,7 @@ def _fill_gaps(
         chosen[i] = _Option(k, k, 0.5, opened)
 
 
-def _best_path(options: Sequence[Sequence[_Option]]) -> list[_Option | None]:
+def _best_path(options: Sequence[Sequence[_Option]], prefer_early: bool = False) -> list[_Option | None]:
     """One option (or None) per page, candidates strictly increasing, with
     the highest total score; among equals, each page takes its latest option
     (a page's heading is the last of its look-alikes before the next page)."""
@@ -386,7 +399,7 @@ def _best_path(options: Sequence[Sequence[_Option]]) -> list[_Option | None]:
         pick: _Option | None = None
         for o in options[i]:
             if o.first >= q and abs(o.score + value(i + 1, o.last + 1) - target) < 1e-9:
-                if pick is None or o.first > pick.first:
+                if pick is None or (o.first < pick.first if prefer_early else o.first > pick.first):
                     pick = o
         out.append(pick)
         if pick is not None:

@@ -88,6 +88,10 @@ _TRAILING_MARKER = re.compile(r"(?<=[^\x00-\x7f０-９])[0-9]{1,2}$")
 # Labels the web text adds to a heading: "…【要旨】" (平成13年版), "@@1　…" (平成14年版).
 _TITLE_LABEL = re.compile(r"[\u3000 ]*【要旨】$")
 MAX_TITLE = 90
+# A text whose line breaks are at least this often doubled separates its
+# paragraphs by blank lines (平成12–20年版: 28–45%; 令和5年版: 0%), so a single
+# break before a heading is where two pages were joined.
+BLANK_LINE_SHARE = 0.25
 _ITEM_RULE = True
 
 # Tables of contents without a page list: this many 部/章/節 lines in a row,
@@ -259,7 +263,10 @@ class WebParser:
             Candidate(m.start(), m.end(), m.end(), True, "back", "", m.group(0), "")
             for m in _DATA_LABEL.finditer(self.text)
         ]
-        alignment = align(codes, self.cands, self._good, labels=labels)
+        breaks = max(1, self.text.count("\n"))
+        tight = self.text.count("\n\n") / breaks >= BLANK_LINE_SHARE
+        early = (edition_of(self.page_urls[0]) or "") in INNER_LEVEL_EDITIONS
+        alignment = align(codes, self.cands, self._good, labels=labels, tight_pages=tight, prefer_early=early)
         alignment = self._place_intro_pages(alignment)
         if not alignment.aligned:
             self.notes.append(f"pages not aligned: {alignment.reason}; no passage gets a page address")
@@ -673,6 +680,10 @@ class WebParser:
         if self.outline.in_box and self.outline.fits(level, number) and not (c.glued and self._fits_document(c)):
             self._outer = False
             return [self._heading_of(c, title, level)]
+        if self.inner_levels and c.form in ("item", "sub") and self.alignment is not None:
+            # 平成15–17年版: a 1 / （1） that opens no page is the third or
+            # fourth level, printed like the first two.
+            return self._inner(c, title)
         if self._fits_document(c):
             return [self._heading_of(c, title, level)]
         return self._inner(c, title)
