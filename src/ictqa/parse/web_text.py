@@ -66,6 +66,12 @@ _WEB_FOOTNOTE = re.compile(r"(?P<num>\d{1,3})\u3000")
 # link to the copyright line.  Dropped, not parsed: it is a copy of the
 # contents (read only for the names of parts, see :mod:`.toc`).
 _WEB_NAV = re.compile(r"[ \t]*第\d+節\u3000[^\n]*?（ ?PDFファイル（.*?All Rights Reserved\.[ \t]*", re.DOTALL)
+# A caption's id, for checking a heading against the figure numbering.
+_FIGURE_PARTS = re.compile(r"図表(?P<id>[0-9０-９]+(?:[-－][0-9０-９]+)+)")
+FIGURE_LOOKAHEAD = 12  # lines after an item's heading in which its first figure is looked for
+# A figure with no number: the figure of a box that has no marker either.
+_UNNUMBERED_FIGURE = re.compile(r"^図表\u3000(?P<title>\S[^\n]*)$", re.MULTILINE)
+UNMARKED_BOX = "囲み"  # the name MIC's page codes give a box
 # Back matter without a page list: the data tables, notes and figure index
 # after the last 節.
 _WEB_BACK = re.compile(r"データ1\u3000")
@@ -176,7 +182,9 @@ class WebParser:
         self.placed: dict[int, tuple[int, Opened]] = {}
         self.place_starts: list[int] = []
         self.place_pages: list[int] = []
-        self.opened_keys: dict[tuple[tuple[int, str], ...], int] = {}
+        # slots a page opens → (page index, where it prints them)
+        self.opened_keys: dict[tuple[tuple[int, str], ...], list[tuple[int, int]]] = {}
+        self.breaks: list[int] = []  # where the text's structure parts from the codes
         self.inner_levels = False
         self.encoded_levels: set[int] = set()
         self.top_plan: set[int] | None = None  # text mode: the 部/章/節 candidates taken
@@ -279,12 +287,16 @@ class WebParser:
                 self.place_starts.append(place.start)
                 self.place_pages.append(place.page)
         for i, place in enumerate(alignment.places):
+            if place.start is None:
+                continue
             for o in place.opened:
                 key = self._slot_prefix(codes[i].slots, o.slot)
-                self.opened_keys[key] = max(self.opened_keys.get(key, -1), i)
+                at = o.candidate.start if o.candidate is not None else place.start
+                self.opened_keys.setdefault(key, []).append((i, at))
         ed = edition_of(self.page_urls[0]) or ""
         self.inner_levels = ed in INNER_LEVEL_EDITIONS
         self.encoded_levels = {lv for p in codes for lv, _ in p.slots}
+        self.breaks = self._code_breaks()
         missing = alignment.placeable - alignment.placed
         if missing:
             self.notes.append(f"{missing} of {alignment.placeable} pages not found in the text; their passages get no page address")
@@ -342,7 +354,38 @@ class WebParser:
         shift = self._shift(i)
         slot_level = level - shift
         key = tuple(s for s in page.slots if s[0] < slot_level) + ((slot_level, number),)
-        return self.opened_keys.get(key, -1) > i
+        for j, at in self.opened_keys.get(key, ()):
+            if j <= i:
+                continue
+            k = bisect.bisect_right(self.breaks, pos)
+            if k < len(self.breaks) and self.breaks[k] < at:
+                continue  # a box or an item the codes do not know comes first
+            return True
+        return False
+
+    def _code_breaks(self) -> list[int]:
+        """Where the text's structure parts from the page codes: a box marker
+        (r03 codes コラム2's own （1）–（3） as 第1章第3節4（1）–（3）), and an item
+        printed without a page whose figures are numbered as that item's (r03
+        序章 補論 2, after which the codes name each page one item too low).
+        A later page's code does not make a look-alike of a heading that
+        comes before such a place."""
+        out: list[int] = []
+        for c in self.cands:
+            if c.start in self.placed:
+                continue
+            if c.form == "box" and self._box_ok(c):
+                out.append(c.start)
+            elif c.form == "item" and self._good(c):
+                i = self._page_index(c.start)
+                page = self._body_page(i) if i is not None else None
+                if page is None:
+                    continue
+                chapter = next((n for lv, n in page.slots if lv == CHAPTER), None)
+                # The code's 節 digit may be a 補論's, which the figures count apart.
+                if chapter is not None and self._figure_item(c, chapter, None):
+                    out.append(c.start)
+        return sorted(out)
 
     def _shift(self, i: int) -> int:
         while i >= 0:
@@ -448,9 +491,14 @@ class WebParser:
 
     def _walk(self, start: int, end: int) -> None:
         events = self._events(start, end)
+        boxes = self._unmarked_boxes(start, end)
         ev_k = 0
         for frag in self._body_lines(start, end):
             line_end = frag.start + len(frag.text.rstrip("\n"))
+            title = boxes.get(frag.start)
+            if title is not None:
+                self._open_box(UNMARKED_BOX, title)
+                continue
             while ev_k < len(events) and events[ev_k].start < frag.start:
                 ev_k += 1
             line_events: list[_Event] = []
@@ -458,6 +506,22 @@ class WebParser:
                 line_events.append(events[ev_k])
                 ev_k += 1
             self._line(frag.start, line_end, line_events)
+
+    def _unmarked_boxes(self, start: int, end: int) -> dict[int, str]:
+        """Boxes printed with no コラム marker (平成26年版): a line of their
+        own that is the title of an unnumbered figure further on, "図表　T",
+        before the next heading a page opens.  Line start → title."""
+        out: dict[int, str] = {}
+        page_starts = sorted(self.placed)
+        for m in _UNNUMBERED_FIGURE.finditer(self.text, start, end):
+            title = m["title"].strip()
+            k = bisect.bisect_left(page_starts, m.start()) - 1
+            lo = page_starts[k] if k >= 0 else start
+            for frag in lines(self.text, lo, m.start()):
+                if frag.text.strip() == title and not self._cand_at.get(frag.start):
+                    out[frag.start] = title
+                    break
+        return out
 
     def _events(self, start: int, end: int) -> list[_Event]:
         out = [_Event(c.start, c) for c in self.cands if start <= c.start < end]
@@ -577,7 +641,18 @@ class WebParser:
         placed = self.placed.get(c.start)
         if placed is not None:
             _, opened = placed
-            return [self._heading_of(c, title, opened.level)]
+            level = opened.level
+            if (
+                self.outline.in_box
+                and level > SECTION
+                and not self.outline.fits_outer(level, c.number)
+                and self.outline.fits(level, c.number)
+            ):
+                # A page code that names a box's own heading (r03 nd105200 is
+                # コラム1's "2　…", while the 補論's item 2 is printed earlier
+                # without a page of its own): the box goes on.
+                self._outer = False
+            return [self._heading_of(c, title, level)]
         if c.form in TOP_FORMS:
             return self._decide_top(c, title)
         if c.form == "intro":
@@ -706,10 +781,45 @@ class WebParser:
         look-alike (a footnote "2　…" before the page of item 2)."""
         if self.alignment is not None:
             if _ITEM_RULE and c.level == ITEM and ITEM in self.encoded_levels:
-                return False
+                # …unless its figures are numbered as this item's: then the
+                # page codes are off by one here, not the text.
+                return self._figure_confirms(c) and self.outline.fits_outer(c.level, c.number)
             if self._reserved(c.level, c.number, c.start):
                 return False
         return self.outline.fits_outer(c.level, c.number)
+
+    def _figure_confirms(self, c: Candidate) -> bool:
+        """Whether the first figure under item candidate ``c`` is numbered as
+        that item's (図表C-S-I-n with I its number and C the open 章): an item
+        printed without a page of its own (r03 序章 補論 2, whose figures are
+        図表0-2-2-…)."""
+        chapter = next((h for h in self.outline.document_path if h.level == CHAPTER), None)
+        section = next((h for h in self.outline.document_path if h.level == SECTION), None)
+        if chapter is None or not chapter.number.isdigit():
+            return False
+        return self._figure_item(c, chapter.number, section.number if section is not None else None)
+
+    def _figure_item(self, c: Candidate, chapter: str, section: str | None) -> bool:
+        pos = c.line_end
+        for _ in range(FIGURE_LOOKAHEAD):
+            nl = self.text.find("\n", pos + 1)
+            line = self.text[pos + 1 : nl if nl >= 0 else len(self.text)].strip()
+            nxt = self._cand_at.get(pos + 1)
+            if nxt is not None and nxt.level <= ITEM and nxt.form not in ("box", "back"):
+                return False
+            m = _FIGURE_PARTS.match(line)
+            if m:
+                parts = [nfkc(x) for x in m["id"].split("-")]
+                return (
+                    len(parts) >= 4
+                    and parts[0] == chapter
+                    and parts[2] == c.number
+                    and (section is None or not section.isdigit() or parts[1] == section)
+                )
+            if nl < 0:
+                return False
+            pos = nl
+        return False
 
     def _fits_inner(self, level: int, number: str) -> bool:
         """平成16年版's third and fourth levels, printed 1 / （1） like the first two."""
