@@ -23,6 +23,7 @@ The language and dialect are worked out here once and carried by the
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,10 +35,13 @@ from .decode import check_garbage, decode_text, read_bytes
 from .detect import detect_dialect, detect_language
 from .editions import SIDECAR_SUFFIX
 from .html import read_html
+from .mojibake import repair_text
 from .pagelist import is_page_list, read_page_list
 from .pdf import read_pdf
 
 __all__ = ["READERS", "SIDECAR_SUFFIX", "Reader", "detect_language", "iter_corpus_files", "read_source"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
@@ -53,6 +57,17 @@ class Reader:
 
 def _read_text(raw: bytes, path: Path) -> Decoded:
     text, codec = decode_text(raw, path)
+    text, repairs = repair_text(text)
+    if repairs:
+        lost = sum(r.lost for r in repairs)
+        log.warning(
+            "%s: %d line(s) were UTF-8 text once read as Shift_JIS (mojibake); repaired, "
+            "%d lost character(s) the file gives no evidence for left as U+FFFD (first at line %d)",
+            path,
+            len(repairs),
+            lost,
+            text.count("\n", 0, repairs[0].start) + 1,
+        )
     return text, codec, ()
 
 
