@@ -185,6 +185,9 @@ class Section:
 
     path: tuple[Heading, ...]
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    # Where the section's heading starts in the source (where the page
+    # starts for an inferred heading); None where not known.
+    start: int | None = None
 
     def heading(self, level: int) -> Heading | None:
         return next((h for h in self.path if h.level == level), None)

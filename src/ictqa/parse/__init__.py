@@ -33,6 +33,8 @@ class ParsedText:
     sections: list[Section]
     pages: PageMap | None = None
     notes: tuple[str, ...] = ()
+    pages_listed: int = 0  # pages in the file's page list
+    pages_placed: int = 0  # of which found in the text (0 when the list does not align)
 
 
 def parse_sections(text: str, dialect: Dialect, language: str = "ja", page_urls: Sequence[str] = ()) -> list[Section]:
@@ -59,7 +61,8 @@ def parse_document(source: SourceText) -> ParsedText:
         pages = PageMap(source.page_starts, numbers=True) if source.page_starts else None
         return ParsedText(sections, pages)
     result = WebParser(source.text, source.page_urls).run()
-    return ParsedText(result.sections, result.pages, result.notes)
+    placed = result.alignment.placed if result.alignment is not None and result.pages is not None else 0
+    return ParsedText(result.sections, result.pages, result.notes, len(source.page_urls), placed)
 
 
 def parse_source(source: SourceText) -> list[Section]:

@@ -180,6 +180,7 @@ class SectionAcc:
 
     path: tuple[Heading, ...]
     blocks: list[Block] = field(default_factory=list)
+    start: int | None = None  # where its heading starts in the source
 
 
 def make_block(kind: BlockKind, fragments: Sequence[Fragment], figure: str | None = None) -> Block | None:
@@ -220,7 +221,7 @@ def finish(
         target = where.get(num, physical)
         # A marker after the footnote's page cannot be its marker.
         sections[min(target, physical)].blocks.append(block)
-    out = [Section(acc.path, tuple(acc.blocks)) for acc in sections]
+    out = [Section(acc.path, tuple(acc.blocks), acc.start) for acc in sections]
     # The placeholder for text before the first heading goes if it is empty.
     if out and not out[0].path and not out[0].blocks:
         out = out[1:]

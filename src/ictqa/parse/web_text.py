@@ -173,6 +173,7 @@ class WebParser:
         self.footnotes: list[tuple[int, str, Block]] = []
         self.figure: tuple[str, list[Fragment]] | None = None
         self.box_pending: str | None = None
+        self.box_pending_at: int | None = None
         self.markers: set[str] = set()
         self.page_start = 0
         self.contents = Contents()
@@ -497,7 +498,7 @@ class WebParser:
             line_end = frag.start + len(frag.text.rstrip("\n"))
             title = boxes.get(frag.start)
             if title is not None:
-                self._open_box(UNMARKED_BOX, title)
+                self._open_box(UNMARKED_BOX, title, frag.start)
                 continue
             while ev_k < len(events) and events[ev_k].start < frag.start:
                 ev_k += 1
@@ -607,7 +608,7 @@ class WebParser:
             assert isinstance(taken, list)
             for h in taken:
                 inner = c is not None and not self._outer
-                self._heading(h, outer=not inner, page_start=c is None or c.glued or c.start in self.placed)
+                self._heading(h, outer=not inner, page_start=c is None or c.glued or c.start in self.placed, at=ev.start)
             if c is None:
                 pos = ev.start
                 continue
@@ -855,8 +856,9 @@ class WebParser:
         kind = c.printed + (c.number if c.printed == "コラム" else "")
         if not title:
             self.box_pending = kind
+            self.box_pending_at = c.start
             return end
-        self._open_box(kind, title)
+        self._open_box(kind, title, c.start)
         return end
 
     # ------------------------------------------------------------------ text
@@ -873,9 +875,9 @@ class WebParser:
         if self.box_pending is not None:
             kind, self.box_pending = self.box_pending, None
             if looks_like_title(clean_title(s)):
-                self._open_box(kind, clean_title(s))
+                self._open_box(kind, clean_title(s), self.box_pending_at)
                 return
-            self._open_box(kind, "")
+            self._open_box(kind, "", self.box_pending_at)
         m = _WEB_CAPTION.match(s)
         if m:
             self._flush_figure()
@@ -949,7 +951,7 @@ class WebParser:
                 self.sections[-1].blocks.append(block)
         self.figure = None
 
-    def _heading(self, heading: Heading, *, outer: bool, page_start: bool = False) -> None:
+    def _heading(self, heading: Heading, *, outer: bool, page_start: bool = False, at: int | None = None) -> None:
         self._flush_figure()
         new_page = page_start or heading.level in (PART, CHAPTER, SECTION)
         if new_page:
@@ -959,15 +961,15 @@ class WebParser:
         if outer:
             self.outline.close_box()
         self.outline.accept(heading)
-        self.sections.append(SectionAcc(tuple(self.outline.path)))
+        self.sections.append(SectionAcc(tuple(self.outline.path), start=at))
         if new_page:
             self.page_start = len(self.sections) - 1
 
-    def _open_box(self, kind: str, title: str) -> None:
+    def _open_box(self, kind: str, title: str, at: int | None = None) -> None:
         self._flush_figure()
         self.markers.clear()
         self.outline.open_box(Heading(BOX, kind, title))
-        self.sections.append(SectionAcc(tuple(self.outline.path)))
+        self.sections.append(SectionAcc(tuple(self.outline.path), start=at))
 
 
 def _usual(level: int, number: str) -> str:
