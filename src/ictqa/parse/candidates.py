@@ -195,6 +195,8 @@ def _at(text: str, p: int, end: int, *, glued: bool) -> Candidate | None:
             return None
         if glued and before.endswith(("章", "部")) and not space:
             return None
+        if glued and before.endswith(("「", "『", "“")):
+            return None  # a quoted title: 「第1節　我が国を取り巻く環境変化」より抜粋
         return Candidate(p, title_start, end, glued, form, nfkc(m["topn"]), m["top"], space)
     if m["jo"]:
         return Candidate(p, title_start, end, glued, "chapter", "0", "序章", m["josp"])

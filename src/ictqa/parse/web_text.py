@@ -84,7 +84,7 @@ _DATA_LABEL = re.compile(r"(?:序章|第\d{1,2}章)(?:第\d{1,2}節|冒頭|コ�
 # What a title never is: a sentence, an address, a pointer to another place,
 # a source line.
 _NOT_TITLE = re.compile(
-    r"。|https?:|www\.|を参照|（出典）|出典[：:]|資料[：:]|^[％%）)、，.．]|[、，：:]$|資料$|(?:より|を基に|総務省)作成$"
+    r"。|https?:|www\.|を参照|（出典）|出典[：:]|資料[：:]|^[％%）)、，.．]|^(?:[をはがでにとへもや]|から|まで|より)(?![一-龥])|[、，：:]$|資料$|(?:より|を基に|総務省)作成$"
 )
 # A footnote marker printed inside a heading: "半導体 15 市場の動向",
 # "人工知能（AI 42 ）の関わり", "情報サービス業 7、8", "＊1", "（注3）".
@@ -152,8 +152,17 @@ def _body_cut(raw: str) -> int | None:
 
 def looks_like_title(title: str) -> bool:
     """A heading title is a short phrase: no sentence end, no address, no
-    pointer to another page, no source line."""
-    return bool(title) and len(title) <= MAX_TITLE and not _NOT_TITLE.search(title)
+    pointer to another page, no source line, no bracket closed that it did
+    not open (「第6章 アクション＆レガシー」 quoted inside a caption)."""
+    return (
+        bool(title)
+        and len(title) <= MAX_TITLE
+        and not _NOT_TITLE.search(title)
+        and all(title.count(b) <= title.count(a) for a, b in _BRACKETS)
+    )
+
+
+_BRACKETS = (("「", "」"), ("『", "』"), ("【", "】"))  # not ( ): "(図表1))" is printed so
 
 
 class WebParser:
@@ -457,7 +466,7 @@ class WebParser:
         a 章 numbering that starts again (a ポイント page listing 第1章–第3章
         with summaries, then the body's 第1章) makes everything before the
         last start a front page."""
-        tops = [c for c in self.cands if start <= c.start < end and c.form in TOP_FORMS]
+        tops = [c for c in self.cands if start <= c.start < end and c.form in TOP_FORMS and self._good(c)]
         gaps: list[int] = []
         for k, c in enumerate(tops):
             nxt = tops[k + 1].start if k + 1 < len(tops) else end
