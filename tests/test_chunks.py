@@ -33,7 +33,8 @@ def test_citation_fields():
     c = chunk.citation
     assert c.chapter == "第5章 総務省におけるICT政策の取組状況"
     assert c.section == "第8節 ICT国際戦略の推進"
-    assert c.path == ("2 デジタルインフラなどの海外展開", "3 分野ごとの海外展開に向けた取組", "ア 基幹通信インフラ")
+    assert c.path == ("2 デジタルインフラなどの海外展開", "（3）分野ごとの海外展開に向けた取組", "ア 基幹通信インフラ")
+    assert c.url is None and c.to_json()["url"] is None  # a key of the JSON contract
     assert (c.char_start, c.char_end) == (100, 100 + len("光海底ケーブルを敷設した。"))
     assert c.edition == "令和5年版 情報通信白書" and c.year == 2023
     assert (
@@ -43,14 +44,24 @@ def test_citation_fields():
 
 def test_long_sections_split_at_sentence_ends_within_the_limit():
     sentence = "総務省は海外展開を支援してきた。"  # 16 chars
-    text = sentence * 10
+    text = sentence * 9
     chunks = chunk_section(Section(PATH, (block(text, 0),)), META, ChunkParams(max_chars=50))
-    assert len(chunks) == 4
+    assert len(chunks) == 3
     assert all(len(c.text) <= 50 and c.text.endswith("。") for c in chunks)
     assert "".join(c.text for c in chunks) == text
     # offsets tile the source without gaps or overlaps
-    assert [c.citation.char_start for c in chunks] == [0, 48, 96, 144]
+    assert [c.citation.char_start for c in chunks] == [0, 48, 96]
     assert chunks[-1].citation.char_end == len(text)
+
+
+def test_a_sliver_is_joined_to_the_passage_before_it():
+    # 10 sentences of 16 characters in passages of at most 50: the tenth
+    # would be a passage of its own, under MIN_PASSAGE; it joins the third.
+    sentence = "総務省は海外展開を支援してきた。"
+    text = sentence * 10
+    chunks = chunk_section(Section(PATH, (block(text, 0),)), META, ChunkParams(max_chars=50))
+    assert [len(c.text) for c in chunks] == [48, 48, 64]
+    assert "".join(c.text for c in chunks) == text
 
 
 def test_figures_and_footnotes_are_chunks_of_their_own():

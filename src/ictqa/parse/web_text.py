@@ -84,7 +84,7 @@ _DATA_LABEL = re.compile(r"(?:序章|第\d{1,2}章)(?:第\d{1,2}節|冒頭|コ�
 # What a title never is: a sentence, an address, a pointer to another place,
 # a source line.
 _NOT_TITLE = re.compile(
-    r"。|https?:|www\.|を参照|（出典）|出典[：:]|資料[：:]|^[％%）)、，.．]|^(?:[をはがでにとへもや]|から|まで|より)(?![一-龥])|[、，：:]$|資料$|(?:より|を基に|総務省)作成$"
+    r"。|https?:|www\.|を参照|（出典）|出典[：:]|資料[：:]|^[％%）)、，.．]|^(?:を|から|まで|より|において|については|では|には|とは)|[、，：:]$|資料$|(?:より|を基に|総務省)作成$"
 )
 # A footnote marker printed inside a heading: "半導体 15 市場の動向",
 # "人工知能（AI 42 ）の関わり", "情報サービス業 7、8", "＊1", "（注3）".
