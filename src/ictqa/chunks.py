@@ -149,13 +149,19 @@ def chunk_section(
 ) -> list[Chunk]:
     out: list[Chunk] = []
     prose = [b for b in section.blocks if b.kind == "text"]
-    for group in _merge_small(_pack(_pieces(prose, params.max_chars), params.max_chars)):
+    notes = [b for b in section.blocks if b.kind == "footnote"]
+    text_groups = _merge_small(_pack(_pieces(prose, params.max_chars), params.max_chars))
+    note_groups = _merge_small(_pack(_pieces(notes, params.max_chars), params.max_chars))
+    if text_groups and len(note_groups) == 1 and _size(note_groups[0]) < MIN_PASSAGE:
+        # One short footnote ("2　令和5年4月改訂") is no passage of its own:
+        # it goes with the section's last paragraph, whose note it is.
+        text_groups[-1] = text_groups[-1] + note_groups.pop()
+    for group in text_groups:
         out.append(_make_chunk("text", group, section, meta, params, pages))
     for block in (b for b in section.blocks if b.kind == "figure"):
         for group in _merge_small(_pack(_pieces([block], params.max_chars), params.max_chars)):
             out.append(_make_chunk("figure", group, section, meta, params, pages))
-    notes = [b for b in section.blocks if b.kind == "footnote"]
-    for group in _merge_small(_pack(_pieces(notes, params.max_chars), params.max_chars)):
+    for group in note_groups:
         out.append(_make_chunk("footnote", group, section, meta, params, pages))
     return out
 

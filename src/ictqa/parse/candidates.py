@@ -115,7 +115,7 @@ _INTRO = re.compile(r"はじめに(?=$|[～\u3000 ])")
 # A digit run glued to the left of an item number is part of another number
 # when it follows one of these: a figure id "図表3-5-5-1", "1,029", "1.5",
 # "第4", "付注4", "データ2", "図表3".
-_NUMBER_CONTEXT = re.compile(r"(?:\d[\-－.,，．]|[第注タ表号版])\Z")
+_NUMBER_CONTEXT = re.compile(r"(?:\d[\-－.,，．]|[第注タ表])\Z")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff\uff66-\uff9f]")
 
 
@@ -207,8 +207,11 @@ def _at(text: str, p: int, end: int, *, glued: bool) -> Candidate | None:
             return None  # "図表[2]　…": a figure caption (平成16年版)
         return Candidate(p, title_start, end, glued, "square", m["squaren"], m["square"], m["squaresp"])
     if m["sub"]:
-        if glued and re.search(r"[\-－][0-9０-９]+\Z|(?:図表|資料|付注|表)[0-9０-９]*\Z", before):
-            return None  # "図表1-2-3(1)": a reference to a figure's part
+        if glued and re.search(
+            r"(?<![0-9])[0-9０-９]{1,2}[\-－][0-9０-９]{1,2}\Z|(?:図表|資料|付注|表)[0-9０-９]+\Z|(?<![A-Za-z0-9/=_.\-])[0-9０-９]+\Z",
+            before,
+        ):
+            return None  # "図表1-2-3(1)", "資料1(1)", "第3節3（3）": a reference
         return Candidate(p, title_start, end, glued, "sub", nfkc(m["subn"]), m["sub"], m["subsp"])
     if m["subkana"]:
         return Candidate(p, title_start, end, glued, "subkana", m["subkanan"], m["subkana"], m["subkanasp"])
@@ -246,7 +249,7 @@ def _digit_run_may_end(before: str, run: int) -> bool:
     id that ends in digits ("…pr-20230227" + "2") or a version ("Society
     5.0" + "2"), not inside a figure id ("図表1-1-12") or a running number."""
     head = before[: len(before) - run]
-    return bool(re.search(r"(?:[A-Za-z/=_]|(?<![0-9])-|[0-9]\.)\Z", head))
+    return bool(re.search(r"(?:[A-Za-z/=_]|(?<![0-9])-|[0-9A-Za-z]\.)\Z", head))
 
 
 def _box(text: str, p: int, end: int, glued: bool) -> Candidate | None:

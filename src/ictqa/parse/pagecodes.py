@@ -171,9 +171,10 @@ def _h22(url: str, code: str, prev: str) -> PageCode:
 
 
 def _nc(url: str, code: str, prev: str, *, no_chapter_parts: frozenset[str] = frozenset()) -> PageCode:
-    # nc<部><章><節><item><sub><x> (h23–h29); x or sub = c: a box.
+    # nc<部><章><節><item><sub><x> (h23–h29); a letter from c on in the item,
+    # sub or last position is a box (c, d, …: the boxes after that heading).
     # h23's 第1部 has no chapters: nc1<節><item><sub>00.
-    if code[7:8].lower() == "c" or code[6:7].lower() == "c":
+    if any(ch.lower() in "cdefg" for ch in code[5:8]):
         return PageCode(url, code, "box")
     part = code[2]
     if part in no_chapter_parts:

@@ -324,6 +324,8 @@ def align(
             placeable += 1
         options.append(opts)
     chosen = _best_path(options, prefer_early)
+    if _consistent_shifts(chosen, codes, options):
+        chosen = _best_path(options, prefer_early)
     _fill_gaps(chosen, opened_by, codes, all_cands)
     places: list[PagePlace] = []
     by_candidate: dict[int, tuple[int, Opened]] = {}
@@ -342,6 +344,36 @@ def align(
     aligned = placeable > 0 and share >= MIN_PLACED
     reason = "" if aligned else f"only {placed} of {placeable} pages could be placed in the text ({share:.0%})"
     return Alignment(tuple(codes), tuple(places), placeable, placed, aligned, reason, by_candidate)
+
+
+def _shifted(option: _Option) -> bool:
+    return any(o.candidate is not None and o.level != o.slot[0] for o in option.opened)
+
+
+def _consistent_shifts(chosen: Sequence[_Option | None], codes: Sequence[PageCode], options: list[list[_Option]]) -> bool:
+    """Keep a 節's pages all read at one level.  The pages under one 節 slot
+    print their headings one level deeper either all (r01's はじめに 3: its
+    （1）–（4）) or none; where the first placed page of the slot chose one
+    reading, the others' options of the other reading are dropped.  True
+    if any were (the path is then chosen again)."""
+    first: dict[tuple[Slot, ...], bool] = {}
+    for page, opt in zip(codes, chosen):
+        if opt is None or page.kind != "body":
+            continue
+        group = tuple(sl for sl in page.slots if sl[0] <= SECTION)
+        first.setdefault(group, _shifted(opt))
+    changed = False
+    for i, page in enumerate(codes):
+        if page.kind != "body":
+            continue
+        group = tuple(sl for sl in page.slots if sl[0] <= SECTION)
+        if group not in first:
+            continue
+        keep = [o for o in options[i] if _shifted(o) == first[group]]
+        if len(keep) != len(options[i]):
+            options[i] = keep
+            changed = True
+    return changed
 
 
 def _fill_gaps(
