@@ -285,6 +285,7 @@ def align(
     labels: Sequence[Candidate] = (),
     tight_pages: bool = False,
     prefer_early: bool = False,
+    joints: Sequence[int] = (),
 ) -> Alignment:
     """Place ``pages`` (codes, or the addresses themselves) among the heading
     candidates ``cands`` of a text (sorted by position).  ``good`` says
@@ -296,7 +297,11 @@ def align(
     Between equally good places a page takes the latest (a footnote "2　…"
     comes before the page of item 2), or with ``prefer_early`` the earliest
     (平成15–17年版 print their third level like the first, "2 …", after
-    the page's own heading)."""
+    the page's own heading).  ``joints`` are places where the text shows
+    two pages were joined (a heading-like start glued to the line before):
+    a page none of whose headings is found starts at the one joint between
+    its placed neighbours, if there is exactly one (it then gets an address
+    but opens no heading)."""
     codes = decode_all(pages) if pages and isinstance(pages[0], str) else list(pages)  # type: ignore[arg-type]
     all_cands = sorted([*cands, *labels], key=lambda c: c.start)
     label_ids = {id(c) for c in labels}
@@ -339,10 +344,21 @@ def align(
         for o in opt.opened:
             if o.candidate is not None:
                 by_candidate[o.candidate.start] = (i, o)
+    _place_at_joints(places, chosen, all_cands, sorted(joints))
     placed = sum(1 for p, pl in zip(codes, places) if pl.start is not None and p.kind != "front")
     share = placed / placeable if placeable else 0.0
     aligned = placeable > 0 and share >= MIN_PLACED
-    reason = "" if aligned else f"only {placed} of {placeable} pages could be placed in the text ({share:.0%})"
+    if aligned:
+        reason = ""
+    elif not placeable and any(c.kind == "seq" for c in codes):
+        reason = (
+            "its page codes count the pages of each 節 in turn instead of naming their headings "
+            "(平成18年版), so where a page starts inside a 節 cannot be told from the text"
+        )
+    elif not placeable:
+        reason = "none of its page codes is one ictqa can read"
+    else:
+        reason = f"only {placed} of {placeable} pages could be placed in the text ({share:.0%})"
     return Alignment(tuple(codes), tuple(places), placeable, placed, aligned, reason, by_candidate)
 
 
@@ -374,6 +390,24 @@ def _consistent_shifts(chosen: Sequence[_Option | None], codes: Sequence[PageCod
             options[i] = keep
             changed = True
     return changed
+
+
+def _place_at_joints(
+    places: list[PagePlace], chosen: Sequence[_Option | None], cands: Sequence[Candidate], joints: Sequence[int]
+) -> None:
+    """Unplaced pages between placed neighbours, placed on the one joint
+    between them (h27's "ICTとSF" columns glued on as "…en-us1．概観～ICT端末")."""
+    for i in range(1, len(places) - 1):
+        if places[i].start is not None or places[i - 1].start is None or places[i + 1].start is None:
+            continue
+        prev = chosen[i - 1]
+        lo = cands[prev.last].start if prev is not None else places[i - 1].start
+        hi = places[i + 1].start
+        assert lo is not None and hi is not None
+        a = bisect.bisect_right(joints, lo)
+        b = bisect.bisect_left(joints, hi)
+        if b - a == 1:
+            places[i] = PagePlace(i, joints[a], ())
 
 
 def _fill_gaps(

@@ -66,6 +66,10 @@ _WEB_FOOTNOTE = re.compile(r"(?P<num>\d{1,3})\u3000")
 # link to the copyright line.  Dropped, not parsed: it is a copy of the
 # contents (read only for the names of parts, see :mod:`.toc`).
 _WEB_NAV = re.compile(r"[ \t]*第\d+節\u3000[^\n]*?（ ?PDFファイル（.*?All Rights Reserved\.[ \t]*", re.DOTALL)
+# A numbered title glued to the previous page's last line that is no heading
+# form ("…en-us1．概観～ICT端末", a column of 平成27年版): a place where two
+# pages were joined.
+_JOINT = re.compile(r"(?<=[^\s\d])[0-9]{1,2}．(?=\S)")
 # A caption's id, for checking a heading against the figure numbering.
 _FIGURE_PARTS = re.compile(r"図表(?P<id>[0-9０-９]+(?:[-－][0-9０-９]+)+)")
 FIGURE_LOOKAHEAD = 12  # lines after an item's heading in which its first figure is looked for
@@ -284,7 +288,11 @@ class WebParser:
         breaks = max(1, self.text.count("\n"))
         tight = self.text.count("\n\n") / breaks >= BLANK_LINE_SHARE
         early = (edition_of(self.page_urls[0]) or "") in INNER_LEVEL_EDITIONS
-        alignment = align(codes, self.cands, self._good, labels=labels, tight_pages=tight, prefer_early=early)
+        # (Glued headings are no sure joint: a footnote is glued to a caption inside one page.)
+        joints = [m.start() for m in _JOINT.finditer(self.text)]
+        alignment = align(
+            codes, self.cands, self._good, labels=labels, tight_pages=tight, prefer_early=early, joints=sorted(set(joints))
+        )
         alignment = self._place_intro_pages(alignment)
         if not alignment.aligned:
             self.notes.append(f"pages not aligned: {alignment.reason}; no passage gets a page address")
