@@ -331,7 +331,7 @@ def align(
     chosen = _best_path(options, prefer_early)
     if _consistent_shifts(chosen, codes, options):
         chosen = _best_path(options, prefer_early)
-    _fill_gaps(chosen, opened_by, codes, all_cands)
+    _fill_gaps(chosen, opened_by, codes, all_cands, good)
     places: list[PagePlace] = []
     by_candidate: dict[int, tuple[int, Opened]] = {}
     for i, (page, opt) in enumerate(zip(codes, chosen)):
@@ -411,7 +411,11 @@ def _place_at_joints(
 
 
 def _fill_gaps(
-    chosen: list[_Option | None], opened_by: Sequence[tuple[Slot, ...]], codes: Sequence[PageCode], cands: Sequence[Candidate]
+    chosen: list[_Option | None],
+    opened_by: Sequence[tuple[Slot, ...]],
+    codes: Sequence[PageCode],
+    cands: Sequence[Candidate],
+    good: TitleCheck,
 ) -> None:
     """A page between two placed pages whose heading is misnumbered in the
     text (平成12年版 第3章第6節 prints its item 1 as "6　…") is placed on the
@@ -422,7 +426,11 @@ def _fill_gaps(
             continue
         level, _ = chain[-1]
         forms = _FORMS.get(level, ())
-        between = [k for k in range(prev.last + 1, nxt.first) if cands[k].form in forms and cands[k].form not in ("intro", "hoho")]
+        between = [
+            k
+            for k in range(prev.last + 1, nxt.first)
+            if cands[k].form in forms and cands[k].form not in ("intro", "hoho") and good(cands[k])
+        ]
         if len(between) != 1:
             continue
         k = between[0]

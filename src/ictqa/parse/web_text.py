@@ -130,6 +130,7 @@ class _Event:
     start: int
     candidate: Candidate | None
     inferred: tuple[Heading, ...] = ()
+    box: str | None = None  # a page that prints no heading: the title of the box it is
 
 
 def clean_title(raw: str) -> str:
@@ -558,6 +559,12 @@ class WebParser:
                     heads = (Heading(CHAPTER, "", self.contents.front.get("", ""), inferred=True),)
                 if heads and start <= place.start < end:
                     out.append(_Event(place.start, None, heads))
+                if page.kind == "body" and not place.opened and start <= place.start < end:
+                    # A page placed on a joint, printing no heading of its own
+                    # (平成27年版's "ICTとSF" columns, "1．概観～ICT端末"): a box.
+                    nl = self.text.find("\n", place.start)
+                    title = self.text[place.start : nl if nl >= 0 else len(self.text)].strip()
+                    out.append(_Event(place.start, None, (), title))
         # Inferred headings go before the candidate at the same place.
         out.sort(key=lambda e: (e.start, e.candidate is not None))
         return out
@@ -597,6 +604,14 @@ class WebParser:
         for ev in events:
             if ev.candidate is not None and ev.start < pos and open_title is None:
                 continue  # inside the text a heading already took
+            if ev.box is not None:
+                if open_title is not None:
+                    open_title = None
+                if pos < ev.start:
+                    self._piece(pos, ev.start)
+                self._open_box(UNMARKED_BOX, ev.box, ev.start)
+                pos = min(le, self.text.find("\n", ev.start) if "\n" in self.text[ev.start : le + 1] else le)
+                continue
             if ev.candidate is None:
                 taken: list[Heading] | str | None = list(ev.inferred)
             else:
