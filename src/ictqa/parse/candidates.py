@@ -104,10 +104,12 @@ _TOKEN = re.compile(
     r"|(?P<kana>[ア-ン])(?P<kanasp>[\u3000 ]+)"
 )
 # Where a token may start inside a line (a cheap prefilter for _TOKEN).
-_TOKEN_START = re.compile(r"第" + _D + r"|序章|補論|[\[（(]|" + _D + r"|[ア-ン][\u3000 ]|コラム|政策フォーカス|データ|付注|図表索引|参考文献")
+_TOKEN_START = re.compile(
+    r"第" + _D + r"|序章|補論|[\[（(]|" + _D + r"|[ア-ン][\u3000 ]|コラム|政策フォーカス|トピック|データ|付注|図表索引|参考文献"
+)
 # Boxes: "コラム1　…", "コラム　…", "コラムCOLUMN　5　…", "政策フォーカス　…", or the
 # marker alone with the title on the next line (r04, r05).
-_BOX = re.compile(r"(?P<kind>コラム(?:[A-Z]{3,8})?|政策フォーカス)[\u3000 ]*(?P<num>" + _D + r"{1,2})?(?:[\u3000 ]+|$|(?=[「\S]))")
+_BOX = re.compile(r"(?P<kind>コラム(?:[A-Z]{3,8})?|政策フォーカス|トピック(?=[\u3000 ]))[\u3000 ]*(?P<num>" + _D + r"{1,2})?(?:[\u3000 ]+|$|(?=[「\S]))")
 # Back matter, after the last 節: data tables, notes to figures, the figure
 # index, references.
 _BACK = re.compile(r"(?P<name>データ|付注)(?P<num>[0-9]{1,2}(?:-[0-9]{1,2})?)[\u3000 ]|(?P<whole>図表索引|参考文献)")
@@ -163,7 +165,7 @@ def _line_candidates(text: str, ls: int, le: int) -> Iterator[Candidate]:
 def _at(text: str, p: int, end: int, *, glued: bool) -> Candidate | None:
     """The candidate that starts at ``p`` (its line's text ends at ``end``)."""
     ch = text[p]
-    if ch in "コ政":
+    if ch in "コ政ト":
         return _box(text, p, end, glued)
     if ch in "デ付図参":
         return _back(text, p, end, glued)
@@ -249,6 +251,8 @@ def _digit_run_may_end(before: str, run: int) -> bool:
     id that ends in digits ("…pr-20230227" + "2") or a version ("Society
     5.0" + "2"), not inside a figure id ("図表1-1-12") or a running number."""
     head = before[: len(before) - run]
+    if run >= 3 and head.endswith("-"):
+        return True  # "…market-q1-2020" + "2": a figure id's parts have one or two digits
     return bool(re.search(r"(?:[A-Za-z/=_]|(?<![0-9])-|[0-9A-Za-z]\.)\Z", head))
 
 
@@ -256,7 +260,7 @@ def _box(text: str, p: int, end: int, glued: bool) -> Candidate | None:
     m = _BOX.match(text, p, end)
     if not m:
         return None
-    kind = "政策フォーカス" if m["kind"] == "政策フォーカス" else "コラム"
+    kind = m["kind"] if m["kind"] in ("政策フォーカス", "トピック") else "コラム"
     num = nfkc(m["num"]) if m["num"] else ""
     return Candidate(p, m.end(), end, glued, "box", num, kind, "")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..documents import BOX, CHAPTER, PART, SECTION, Heading, Section
+from ..documents import BOX, CHAPTER, ITEM, KANA, PART, SECTION, SUBITEM, SUBKANA, Heading, Section
 from .outline import first_number, successor
 
 # A leaf heading holding more than this share of a file's text is reported:
@@ -110,4 +110,29 @@ def warnings(sections: Sequence[Section], notes: Sequence[str] = ()) -> list[str
             f"{len(guessed)} heading(s) inferred (not printed in the text; from the numbering and the page codes): "
             f"{shown}{more}"
         )
+    return out
+
+
+# Indentation of each level in an outline listing (tests/data/structure/
+# editions/README.md): fixed by level, whatever the edition prints, so that
+# two trees line up level by level.
+OUTLINE_INDENT = {PART: 0, CHAPTER: 2, SECTION: 4, ITEM: 6, SUBITEM: 8, KANA: 10, SUBKANA: 12}
+
+
+def outline_lines(sections: Sequence[Section], *, max_level: int = SUBKANA) -> list[str]:
+    """The heading tree in the golden files' format: one heading a line,
+    indented by its level, "[inferred]" after a heading the text does not
+    print; boxes (コラム, 政策フォーカス) and what is inside them left out."""
+    out: list[str] = []
+    for s in sections:
+        if not s.path or any(h.level == BOX for h in s.path):
+            continue
+        h = s.path[-1]
+        if h.level > max_level:
+            continue
+        marker = h.marker
+        line = " " * OUTLINE_INDENT[h.level] + (f"{marker} {h.title}" if marker else h.title).strip()
+        if h.inferred:
+            line += " [inferred]"
+        out.append(line)
     return out

@@ -37,7 +37,10 @@ from .pagecodes import INTRO, PageCode, Slot, decode_all
 # h26, r03 and r05 checked against the golden trees).
 EXACT = 3  # the candidate prints the heading the code names, at its level
 SHIFTED = 2  # …one level deeper (r03: 序章 and 第3章 number their items in the 節 digit)
-WEAK_TITLE = 2  # taken off when the candidate's title does not look like one (a footnote "2　総務省（2023）…。")
+# Taken off when the candidate's title does not look like one (a footnote
+# "4　提案に当たっては、…次のURLを参照。"): more than an exact match earns,
+# so a page is rather left unplaced than opened by a footnote.
+WEAK_TITLE = 4
 GLUED = 1  # added when the candidate is glued to the previous line: a page boundary for sure
 INFERRED = 1  # taken off for each heading the page opens that the text does not print
 

@@ -289,8 +289,10 @@ class WebParser:
         breaks = max(1, self.text.count("\n"))
         tight = self.text.count("\n\n") / breaks >= BLANK_LINE_SHARE
         early = (edition_of(self.page_urls[0]) or "") in INNER_LEVEL_EDITIONS
-        # (Glued headings are no sure joint: a footnote is glued to a caption inside one page.)
+        # (Glued headings are no sure joint: a footnote is glued to a caption
+        # inside one page.  A glued box marker is: boxes start pages.)
         joints = [m.start() for m in _JOINT.finditer(self.text)]
+        joints += [c.start for c in self.cands if c.form == "box" and c.glued and self._box_ok(c)]
         alignment = align(
             codes, self.cands, self._good, labels=labels, tight_pages=tight, prefer_early=early, joints=sorted(set(joints))
         )
@@ -559,7 +561,8 @@ class WebParser:
                     heads = (Heading(CHAPTER, "", self.contents.front.get("", ""), inferred=True),)
                 if heads and start <= place.start < end:
                     out.append(_Event(place.start, None, heads))
-                if page.kind == "body" and not place.opened and start <= place.start < end:
+                boxed = self._cand_at.get(place.start)
+                if page.kind == "body" and not place.opened and start <= place.start < end and not boxed:
                     # A page placed on a joint, printing no heading of its own
                     # (平成27年版's "ICTとSF" columns, "1．概観～ICT端末"): a box.
                     nl = self.text.find("\n", place.start)
