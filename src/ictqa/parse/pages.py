@@ -175,6 +175,7 @@ def _body_options(
     chain: tuple[Slot, ...],
     good: TitleCheck,
     tight_pages: bool = False,
+    text: str = "",
 ) -> list[_Option]:
     """Every way the text may print ``chain``: its first ``t`` headings
     unprinted (inferred), the rest printed by consecutive candidates, each at
@@ -195,11 +196,11 @@ def _body_options(
                 prev_j, deeper, ok = j, shifted, True
                 for u in range(t + 1, len(chain)):
                     lv, num = chain[u]
-                    k = None if deeper else _next_printing(cands, prev_j, lv, num, good)
+                    k = None if deeper else _next_printing(cands, prev_j, lv, num, good, text)
                     rd = lv
                     if k is None and lv in _DEEPER and lv not in (PART, CHAPTER):
                         rd = _DEEPER[lv]
-                        k = _next_printing(cands, prev_j, rd, num, good)
+                        k = _next_printing(cands, prev_j, rd, num, good, text)
                         deeper = deeper or k is not None
                     if k is None:
                         # The rest of what the page opens is not printed
@@ -237,15 +238,21 @@ def _lookup(index: dict[tuple[str, str], list[int]], level: int, number: str, sl
     return sorted(set(out))
 
 
-def _next_printing(cands: Sequence[Candidate], j: int, level: int, number: str, good: TitleCheck) -> int | None:
+def _next_printing(
+    cands: Sequence[Candidate], j: int, level: int, number: str, good: TitleCheck, text: str = ""
+) -> int | None:
     """The next candidate after ``j`` that prints (level, number), looking
     past a few others but never past a heading of a higher level (in a
     table of contents "第1部 … 第2部 … 第1章" the 第1章 is not 第1部's; in
-    "3　…　4　…（1）…" the （1） is not 3's)."""
+    "3　…　4　…（1）…" the （1） is not 3's), nor past a line of other text:
+    the headings a page opens stand one under the other (a table of
+    contents puts a summary line between "第1部" and "第1章")."""
     for k in range(j + 1, min(len(cands), j + 1 + CHAIN_WINDOW)):
         c = cands[k]
         if c.start - cands[j].start > CHAIN_CHARS:
             return None
+        if text and level <= SECTION and _lines_between(text, cands[k - 1].line_end, c.start) > MAX_CHAIN_LINES:
+            return None  # (under a 節 a lead paragraph may come first: h30's 補論 欧米の事例)
         if _prints(c, level, number):
             return k
         if c.form in ("part", "chapter", "section") and c.level <= level:
@@ -256,6 +263,17 @@ def _next_printing(cands: Sequence[Candidate], j: int, level: int, number: str, 
 
 
 _FORM_LEVELS = {"item": ITEM, "sub": SUBITEM}
+MAX_CHAIN_LINES = 0
+
+
+def _lines_between(text: str, a: int, b: int) -> int:
+    """Non-blank lines wholly between offsets ``a`` (a line's end) and ``b``."""
+    if b <= a:
+        return 0
+    start = text.rfind("\n", 0, b) + 1  # the line ``b`` is on
+    if start <= a:
+        return 0
+    return sum(1 for line in text[a:start].split("\n") if line.strip())
 
 
 _PARA_GLUE = re.compile(r"[。）」][\u3000]")
@@ -289,6 +307,7 @@ def align(
     tight_pages: bool = False,
     prefer_early: bool = False,
     joints: Sequence[int] = (),
+    text: str = "",
 ) -> Alignment:
     """Place ``pages`` (codes, or the addresses themselves) among the heading
     candidates ``cands`` of a text (sorted by position).  ``good`` says
@@ -323,7 +342,7 @@ def align(
     placeable = 0
     for page, chain in zip(codes, opened_by):
         if page.kind in ("body",) and chain:
-            opts = _body_options(all_cands, index, chain, good, tight_pages)
+            opts = _body_options(all_cands, index, chain, good, tight_pages, text)
         elif page.kind in ("box", "back", "data"):
             opts = _other_options(page, all_cands, index, good)
         else:

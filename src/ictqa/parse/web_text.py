@@ -205,6 +205,7 @@ class WebParser:
         self.top_plan: set[int] | None = None  # text mode: the 部/章/節 candidates taken
         self.parts_printed = False
         self._outer = False
+        self.front_end: int | None = None  # text mode: where a front table of contents ends
 
     # ------------------------------------------------------------------ run
 
@@ -212,9 +213,14 @@ class WebParser:
         if self.page_urls:
             self._align_pages()
         body_start, body_end, index, refs = self._regions()
-        self._read_contents(body_start, body_end, index)
         if self.alignment is None:
             self.top_plan = self._plan_tops(body_start, body_end)
+            if self.front_end is not None:
+                # What comes before the 章 numbering starts for good (a
+                # ポイント page) is front matter, as its page code says when
+                # there is a page list.
+                body_start = self._line_start(self.front_end)
+        self._read_contents(body_start, body_end, index)
         if body_start > 0:
             self._unheaded(0, body_start)
         self._walk(body_start, body_end)
@@ -294,7 +300,14 @@ class WebParser:
         joints = [m.start() for m in _JOINT.finditer(self.text)]
         joints += [c.start for c in self.cands if c.form == "box" and c.glued and self._box_ok(c)]
         alignment = align(
-            codes, self.cands, self._good, labels=labels, tight_pages=tight, prefer_early=early, joints=sorted(set(joints))
+            codes,
+            self.cands,
+            self._good,
+            labels=labels,
+            tight_pages=tight,
+            prefer_early=early,
+            joints=sorted(set(joints)),
+            text=self.text,
         )
         alignment = self._place_intro_pages(alignment)
         if not alignment.aligned:
@@ -467,6 +480,9 @@ class WebParser:
         for a, _ in self.nav:
             self.notes.append(f"site navigation with a 目次 at line {self._line_no(a)} skipped")
 
+    def _line_start(self, pos: int) -> int:
+        return self.text.rfind("\n", 0, pos) + 1
+
     def _line_no(self, pos: int) -> int:
         return self.text.count("\n", 0, pos) + 1
 
@@ -489,8 +505,14 @@ class WebParser:
             while j < len(tops) and gaps[j] < TOC_GAP:
                 j += 1
             if j - k >= TOC_RUN:
-                toc.update(c.start for c in tops[k : j + 1])
-                self.notes.append(f"目次 at line {self._line_no(tops[k].start)} skipped ({j - k + 1} lines)")
+                # An entry of a table of contents is printed again, as the
+                # heading it lists, further on; a 章 line directly followed
+                # by its 節 is not.
+                later = {(c.form, c.number, squash(self.title_of(c))) for c in tops[j + 1 :]}
+                entries = [c for c in tops[k : j + 1] if (c.form, c.number, squash(self.title_of(c))) in later]
+                if len(entries) >= TOC_RUN - 1:
+                    toc.update(c.start for c in entries)
+                    self.notes.append(f"目次 at line {self._line_no(tops[k].start)} skipped ({len(entries)} lines)")
             k = j + 1
         chapters = [c for c in tops if c.form == "chapter" and c.start not in toc]
         first_start = None
@@ -503,6 +525,7 @@ class WebParser:
                     f"the 章 numbering starts again at line {self._line_no(first_start)}: the lines before it "
                     "are read as a table of contents or summary, not headings"
                 )
+                self.front_end = first_start
         return {c.start for c in tops if c.start not in toc and (first_start is None or c.start >= first_start)}
 
     def _body_chars(self, a: int, b: int) -> int:
