@@ -102,3 +102,56 @@ def test_chunk_json_round_trip():
 
     [c] = chunk_section(Section(PATH, (block("本文である。", 0),)), META)
     assert Chunk.from_json(c.to_json()) == c
+
+
+# --------------------------------------------------------------------------
+# Issue 14: no sliver passages, no word cut in two, page addresses
+# --------------------------------------------------------------------------
+
+from ictqa.chunks import MIN_PASSAGE  # noqa: E402
+from ictqa.documents import PageMap  # noqa: E402
+from ictqa.lexical import word_ends  # noqa: E402
+
+
+def test_an_overlong_sentence_is_cut_after_a_comma_and_leaves_no_tail():
+    # the seed's 3(2)ア sentence of 406 characters once left "ている。" alone
+    head = "総務省は" + "各国の政府機関や国際機関と協力して国際的なルール作りの議論に参加し、" * 14
+    sentence = head + "その成果を国内の政策に反映している。"
+    assert len(sentence) > 400
+    chunks = chunk_section(Section(PATH, (block(sentence, 0),)), META)
+    assert "".join(c.text for c in chunks) == sentence
+    assert all(len(c.text) >= MIN_PASSAGE for c in chunks)
+    assert all(c.text.endswith(("、", "。")) for c in chunks)
+
+
+def test_a_run_without_commas_is_cut_between_two_words():
+    # figure text with no 、 or 。 once came out as "G20デジタル経" / "済大臣会合"
+    run = "G20デジタル経済大臣会合" * 40
+    chunks = chunk_section(Section(PATH, (block(run, 0, "figure", "図表5-8-5-1"),)), META, ChunkParams(max_chars=50))
+    assert "".join(c.text for c in chunks) == run
+    for left, right in zip(chunks, chunks[1:]):
+        joined = left.text[-12:] + right.text[:12]
+        assert 12 in word_ends(joined), (left.text[-12:], right.text[:12])
+
+
+def test_a_short_footnote_joins_the_last_paragraph_of_its_section():
+    sec = Section(PATH, (block("本文である。" * 5, 0), block("2\u3000令和5年4月改訂", 40, "footnote")))
+    [c] = chunk_section(sec, META)
+    assert c.kind == "text" and c.text.endswith("2\u3000令和5年4月改訂")
+
+
+def test_a_figure_label_may_be_short():
+    sec = Section(PATH, (block("本文である。" * 5, 0), block("図表1\u3000構成", 40, "figure", "図表1")))
+    kinds = [(c.kind, c.text) for c in chunk_section(sec, META)]
+    assert ("figure", "図表1\u3000構成") in kinds
+
+
+def test_each_passage_gets_its_page_number_or_address():
+    sec = Section(PATH, (block("一つ目の段落である。", 0), block("二つ目の段落である。", 500)))
+    web_pages = PageMap((0, 400), ("https://example.go.jp/html/nd111100.html", None))
+    [c] = chunk_section(sec, META, pages=web_pages)
+    assert (c.citation.page, c.citation.url) == (None, "https://example.go.jp/html/nd111100.html")
+    pdf_pages = PageMap((0, 400), numbers=True)
+    [c] = chunk_section(Section(PATH, (block("二つ目の段落である。", 500),)), META, pages=pdf_pages)
+    assert (c.citation.page, c.citation.url) == (2, None)
+    assert c.citation.label.endswith("p.2")
