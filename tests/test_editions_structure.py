@@ -172,7 +172,9 @@ def test_passages_link_their_mic_page(full_editions: Path, name: str) -> None:
             if not c.citation.url:
                 continue
             linked += 1
-            assert re.fullmatch(r"https://www\.soumu\.go\.jp/johotsusintokei/whitepaper/ja/[hr]\d\d/html/[^/]+\.html?", c.citation.url)
+            assert re.fullmatch(
+                r"https://www\.soumu\.go\.jp/johotsusintokei/whitepaper/ja/[hr]\d\d/html/[^/]+\.html?", c.citation.url
+            )
             code = decode(re.sub(r"/html/(.+)\.html?$", r"/text/\1.txt", c.citation.url))
             if code.kind != "body" or not path:
                 continue

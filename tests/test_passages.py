@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED
-from ictqa.chunks import MIN_PASSAGE, ChunkParams, Chunk
+from ictqa.chunks import MIN_PASSAGE, Chunk, ChunkParams
 from ictqa.index.build import parse_file
 from ictqa.lexical import sentence_spans, word_ends
 

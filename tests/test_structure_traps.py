@@ -87,14 +87,24 @@ POINT = (
     "第1章\u3000第一の章\n第一の章の要約である。要約は短い。\n第2章\u3000第二の章\n第二の章の要約である。\n"
     "第3章\u3000第三の章\n第三の章の要約である。\n"
 )
-BODY = "第1章\u3000第一の章\n第1節\u3000最初の節\n本文。" + "長い本文である。" * 40 + "\n第2章\u3000第二の章\n第1節\u3000次の節\n本文。\n"
+BODY = (
+    "第1章\u3000第一の章\n第1節\u3000最初の節\n本文。"
+    + "長い本文である。" * 40
+    + "\n第2章\u3000第二の章\n第1節\u3000次の節\n本文。\n"
+)
 
 
 def test_a_table_of_contents_at_the_start_names_parts_only() -> None:
     # h25, h26, h28: a ポイント page repeats 第1章… with summaries
     parsed = web(POINT + BODY)
     lines = outline_lines(parsed.sections)
-    assert lines == ["第1部 特集「テスト」 [inferred]", "  第1章 第一の章", "    第1節 最初の節", "  第2章 第二の章", "    第1節 次の節"]
+    assert lines == [
+        "第1部 特集「テスト」 [inferred]",
+        "  第1章 第一の章",
+        "    第1節 最初の節",
+        "  第2章 第二の章",
+        "    第1節 次の節",
+    ]
     assert any("numbering starts again" in n for n in parsed.notes)
     # …and with the page list the ポイント page is front matter by its code
     pages = urls("h25", "na000000", "nc110000", "nc111000", "nc120000", "nc121000")
@@ -165,7 +175,11 @@ def test_a_footnote_before_the_page_of_its_number_is_not_that_item() -> None:
 
 def test_footnote_markers_are_stripped_from_titles() -> None:
     text = "第1節\u3000節\n1\u3000我が国のコンテンツ市場の現状1\n本文。\n2\u3000人工知能（AI 42 ）の関わり\n3\u3000新競争促進プログラム2010\n"
-    assert tree(text)[1:] == ["      1 我が国のコンテンツ市場の現状", "      2 人工知能（AI）の関わり", "      3 新競争促進プログラム2010"]
+    assert tree(text)[1:] == [
+        "      1 我が国のコンテンツ市場の現状",
+        "      2 人工知能（AI）の関わり",
+        "      3 新競争促進プログラム2010",
+    ]
 
 
 # --------------------------------------------------------------------------

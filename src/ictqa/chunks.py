@@ -259,9 +259,7 @@ def _make_chunk(
     char_end = last.block.source_offset(last.end - 1) + 1
     figure = next((p.block.figure for p in group if p.block.figure), None)
     page, url = pages.at(char_start) if pages is not None else (None, None)
-    citation = make_citation(
-        section, meta, figure=figure, page=page, url=url, char_start=char_start, char_end=char_end
-    )
+    citation = make_citation(section, meta, figure=figure, page=page, url=url, char_start=char_start, char_end=char_end)
     context = ""
     if params.heading_context:
         titles = [h.title for h in section.path if h.level >= SECTION and h.title]

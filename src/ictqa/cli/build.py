@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from ..documents import PageMap, Section
 from ..errors import IctqaError
 from .common import DEFAULT_CORPUS, EXIT_OK, EXIT_PARTIAL, Add, index_option
 
@@ -111,13 +113,14 @@ def cmd_sections(args: argparse.Namespace) -> int:
     year = f" ({meta.year})" if meta.year and meta.edition else ""
     pages = ""
     if parsed.pages_listed:
-        pages = f"; {parsed.pages_placed} of {parsed.pages_listed} listed pages placed" if parsed.pages_placed else (
-            f"; its {parsed.pages_listed} listed pages could not be placed"
+        pages = (
+            f"; {parsed.pages_placed} of {parsed.pages_listed} listed pages placed"
+            if parsed.pages_placed
+            else (f"; its {parsed.pages_listed} listed pages could not be placed")
         )
     headed = sum(1 for s in sections if s.path)
     print(
-        f"{args.file}: {edition}{year}, {source.dialect} text, {headed} headings, "
-        f"{text_chars(sections):,} characters{pages}",
+        f"{args.file}: {edition}{year}, {source.dialect} text, {headed} headings, {text_chars(sections):,} characters{pages}",
         file=info,
     )
     for w in warnings(sections, parsed.notes):
@@ -148,7 +151,7 @@ def cmd_sections(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tree_with_pages(sections, pages) -> str:  # type: ignore[no-untyped-def]
+def _tree_with_pages(sections: Sequence[Section], pages: PageMap | None) -> str:
     """The heading tree (``format_tree``), each heading marked when inferred
     and followed by its page where a new page starts."""
     from ..parse import format_tree

@@ -155,9 +155,4 @@ def iter_corpus_files(paths: Sequence[Path]) -> list[Path]:
 
 def _is_corpus_name(name: str) -> bool:
     low = name.lower()
-    return (
-        not name.startswith(".")
-        and not low.endswith(SIDECAR_SUFFIX)
-        and not is_page_list(low)
-        and Path(low).suffix in READERS
-    )
+    return not name.startswith(".") and not low.endswith(SIDECAR_SUFFIX) and not is_page_list(low) and Path(low).suffix in READERS

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 # A line is taken for mojibake when kana (the bulk of any Japanese sentence)
@@ -107,7 +106,7 @@ class _Model:
         self.vocab = set(self.chars)
         self.bigrams = Counter(clean[i : i + 2] for i in range(len(clean) - 1))
         self.trigrams = Counter(clean[i : i + 3] for i in range(len(clean) - 2))
-        self.fills: dict = {}  # memo of _fills for this file's vocabulary
+        self.fills: dict[tuple[bytes, int, bytes, bool], list[tuple[str, bytes]]] = {}  # memo of _fills
 
     def attested(self, left: str, middle: str, right: str) -> bool:
         """Whether the clean text writes each character of ``middle``
@@ -351,7 +350,12 @@ def _size(lead: int) -> int:
 
 
 def _fills(
-    partial: bytes, holes: int, closing: bytes, vocab: set[str], next_ascii: bool, cache: dict | None = None
+    partial: bytes,
+    holes: int,
+    closing: bytes,
+    vocab: set[str],
+    next_ascii: bool,
+    cache: dict[tuple[bytes, int, bytes, bool], list[tuple[str, bytes]]] | None = None,
 ) -> list[tuple[str, bytes]]:
     """What ``holes`` lost runs after the open character ``partial`` and
     before the continuation bytes ``closing`` can have been: (characters
@@ -383,23 +387,25 @@ def _fills(
     else:
         need = _size(partial[0]) - len(partial) if partial else 0
         if need >= 2:
-            for a, b in _PAIRS_CC:
-                ch = _char(partial + bytes((a, b)))
+            for x, y in _PAIRS_CC:
+                ch = _char(partial + bytes((x, y)))
                 if ch is not None and ch in vocab:
                     out.extend((ch + more, rest) for more, rest in _fills(b"", holes - 1, closing, vocab, next_ascii, cache))
         elif need == 1:
-            for a, b in _PAIRS_C3:
-                ch = _char(partial + bytes((a,)))
+            for x, y in _PAIRS_C3:
+                ch = _char(partial + bytes((x,)))
                 if ch is not None and ch in vocab:
-                    out.extend((ch + more, rest) for more, rest in _fills(bytes((b,)), holes - 1, closing, vocab, next_ascii, cache))
+                    out.extend(
+                        (ch + more, rest) for more, rest in _fills(bytes((y,)), holes - 1, closing, vocab, next_ascii, cache)
+                    )
             if holes == 1 and next_ascii and not closing:
                 # A lead byte lost alone: the byte after it is ASCII (or the line's end).
-                for a in (*_CONT_LEADS, 0xA0):
-                    ch = _char(partial + bytes((a,)))
+                for x in (*_CONT_LEADS, 0xA0):
+                    ch = _char(partial + bytes((x,)))
                     if ch is not None and ch in vocab:
                         out.append((ch, b""))
         else:
-            for a, b in _PAIRS_3C:
-                out.extend(_fills(bytes((a, b)), holes - 1, closing, vocab, next_ascii, cache))
+            for x, y in _PAIRS_3C:
+                out.extend(_fills(bytes((x, y)), holes - 1, closing, vocab, next_ascii, cache))
     cache[key] = out
     return out

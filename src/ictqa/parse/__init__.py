@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-
 from dataclasses import dataclass
 
 from ..documents import CHAPTER, Dialect, PageMap, Section, SourceText

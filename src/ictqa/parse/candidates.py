@@ -30,9 +30,9 @@ Form = Literal[
     "section",  # 第1節
     "hoho",  # 補論 (a 節-level unit with no number)
     "intro",  # はじめに (unnumbered front matter)
-    "item",  # 1　
+    "item",  # 1
     "sub",  # （1）, (1)
-    "kana",  # ア　
+    "kana",  # ア
     "subkana",  # （ア）
     "paren",  # 1)   (2000-2006 editions)
     "roman",  # (i)  (2000-2006 editions)
@@ -109,7 +109,11 @@ _TOKEN_START = re.compile(
 )
 # Boxes: "コラム1　…", "コラム　…", "コラムCOLUMN　5　…", "政策フォーカス　…", or the
 # marker alone with the title on the next line (r04, r05).
-_BOX = re.compile(r"(?P<kind>コラム(?:[A-Z]{3,8})?|政策フォーカス|トピック(?=[\u3000 ]))[\u3000 ]*(?P<num>" + _D + r"{1,2})?(?:[\u3000 ]+|$|(?=[「\S]))")
+_BOX = re.compile(
+    r"(?P<kind>コラム(?:[A-Z]{3,8})?|政策フォーカス|トピック(?=[\u3000 ]))[\u3000 ]*(?P<num>"
+    + _D
+    + r"{1,2})?(?:[\u3000 ]+|$|(?=[「\S]))"
+)
 # Back matter, after the last 節: data tables, notes to figures, the figure
 # index, references.
 _BACK = re.compile(r"(?P<name>データ|付注)(?P<num>[0-9]{1,2}(?:-[0-9]{1,2})?)[\u3000 ]|(?P<whole>図表索引|参考文献)")

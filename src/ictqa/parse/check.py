@@ -107,8 +107,7 @@ def warnings(sections: Sequence[Section], notes: Sequence[str] = ()) -> list[str
         shown = ", ".join(" › ".join(h.text for h in p if h.level <= SECTION) for p in guessed[:SHOWN])
         more = f" and {len(guessed) - SHOWN} more" if len(guessed) > SHOWN else ""
         out.append(
-            f"{len(guessed)} heading(s) inferred (not printed in the text; from the numbering and the page codes): "
-            f"{shown}{more}"
+            f"{len(guessed)} heading(s) inferred (not printed in the text; from the numbering and the page codes): {shown}{more}"
         )
     return out
 

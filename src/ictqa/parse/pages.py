@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from ..documents import CHAPTER, ITEM, KANA, PART, SECTION, SUBITEM, SUBKANA, PageMap
 from .candidates import Candidate
-from .pagecodes import INTRO, PageCode, Slot, decode_all
+from .pagecodes import INTRO, PageCode, Slot
 
 # A match of a page's opening heading scores by how sure it is.  The numbers
 # only rank alternatives for one page against each other; they were set by
@@ -238,9 +238,7 @@ def _lookup(index: dict[tuple[str, str], list[int]], level: int, number: str, sl
     return sorted(set(out))
 
 
-def _next_printing(
-    cands: Sequence[Candidate], j: int, level: int, number: str, good: TitleCheck, text: str = ""
-) -> int | None:
+def _next_printing(cands: Sequence[Candidate], j: int, level: int, number: str, good: TitleCheck, text: str = "") -> int | None:
     """The next candidate after ``j`` that prints (level, number), looking
     past a few others but never past a heading of a higher level (in a
     table of contents "第1部 … 第2部 … 第1章" the 第1章 is not 第1部's; in
@@ -299,7 +297,7 @@ def _other_options(
 
 
 def align(
-    pages: Sequence[PageCode] | Sequence[str],
+    pages: Sequence[PageCode],
     cands: Sequence[Candidate],
     good: TitleCheck = lambda c: True,
     *,
@@ -309,7 +307,7 @@ def align(
     joints: Sequence[int] = (),
     text: str = "",
 ) -> Alignment:
-    """Place ``pages`` (codes, or the addresses themselves) among the heading
+    """Place ``pages`` (:func:`~.pagecodes.decode_all` of the addresses) among the heading
     candidates ``cands`` of a text (sorted by position).  ``good`` says
     whether a candidate's title looks like a title; ``labels`` are extra
     candidates only pages may use (r04's データ集 labels "第1章第1節").
@@ -324,7 +322,7 @@ def align(
     a page none of whose headings is found starts at the one joint between
     its placed neighbours, if there is exactly one (it then gets an address
     but opens no heading)."""
-    codes = decode_all(pages) if pages and isinstance(pages[0], str) else list(pages)  # type: ignore[arg-type]
+    codes = list(pages)
     all_cands = sorted([*cands, *labels], key=lambda c: c.start)
     label_ids = {id(c) for c in labels}
     index: dict[tuple[str, str], list[int]] = {}

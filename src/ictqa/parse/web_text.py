@@ -39,7 +39,6 @@ from ..documents import (
     KANA,
     PART,
     SECTION,
-    SUBITEM,
     SUBKANA,
     Block,
     BlockKind,
@@ -49,7 +48,7 @@ from ..documents import (
 )
 from .candidates import TOP_FORMS, Candidate, scan
 from .outline import FIGURE_ID, Outline, SectionAcc, finish, lines, nfkc, squash, successor
-from .pagecodes import INNER_LEVEL_EDITIONS, INTRO, JOSETSU, PageCode, decode_all, edition_of
+from .pagecodes import INNER_LEVEL_EDITIONS, JOSETSU, PageCode, decode_all, edition_of
 from .pages import Alignment, Opened, align
 from .reflow import Fragment, join_verbatim
 from .toc import Contents
@@ -289,8 +288,7 @@ class WebParser:
     def _align_pages(self) -> None:
         codes = decode_all(self.page_urls)
         labels = [
-            Candidate(m.start(), m.end(), m.end(), True, "back", "", m.group(0), "")
-            for m in _DATA_LABEL.finditer(self.text)
+            Candidate(m.start(), m.end(), m.end(), True, "back", "", m.group(0), "") for m in _DATA_LABEL.finditer(self.text)
         ]
         breaks = max(1, self.text.count("\n"))
         tight = self.text.count("\n\n") / breaks >= BLANK_LINE_SHARE
@@ -333,7 +331,9 @@ class WebParser:
         self.breaks = self._code_breaks()
         missing = alignment.placeable - alignment.placed
         if missing:
-            self.notes.append(f"{missing} of {alignment.placeable} pages not found in the text; their passages get no page address")
+            self.notes.append(
+                f"{missing} of {alignment.placeable} pages not found in the text; their passages get no page address"
+            )
 
     @staticmethod
     def _slot_prefix(slots: Sequence[tuple[int, str]], slot: tuple[int, str]) -> tuple[tuple[int, str], ...]:
@@ -351,7 +351,11 @@ class WebParser:
                 continue
             lo = next((p.start for p in reversed(places[:i]) if p.start is not None), 0)
             hi = next((p.start for p in places[i + 1 :] if p.start is not None), len(self.text))
-            glue = [m.end() - 1 for m in re.finditer(r"。\u3000", self.text[lo:hi]) if self.text[lo + m.start() - 1 : lo + m.start()] != "\n"]
+            glue = [
+                m.end() - 1
+                for m in re.finditer(r"。\u3000", self.text[lo:hi])
+                if self.text[lo + m.start() - 1 : lo + m.start()] != "\n"
+            ]
             glue = [lo + g for g in glue if self.text[lo + g - 2 : lo + g - 1] != "\n"]
             if len(glue) == 1:
                 places[i] = type(place)(place.page, glue[0], ())
@@ -360,7 +364,13 @@ class WebParser:
             return alignment
         placed = alignment.placed + sum(1 for a, b in zip(alignment.places, places) if a.start is None and b.start is not None)
         return type(alignment)(
-            alignment.pages, tuple(places), alignment.placeable, placed, alignment.aligned, alignment.reason, alignment.by_candidate
+            alignment.pages,
+            tuple(places),
+            alignment.placeable,
+            placed,
+            alignment.aligned,
+            alignment.reason,
+            alignment.by_candidate,
         )
 
     def _page_index(self, pos: int) -> int | None:
@@ -440,9 +450,7 @@ class WebParser:
             body_start = min(body) if body else 0
             last_body = max(body) if body else 0
             back = [
-                p.start
-                for p in places
-                if p.start is not None and codes[p.page].kind in ("back", "data") and p.start > last_body
+                p.start for p in places if p.start is not None and codes[p.page].kind in ("back", "data") and p.start > last_body
             ]
             body_end = min(back) if back else len(self.text)
             index = next(
@@ -476,7 +484,9 @@ class WebParser:
             regions.append((body_end, len(self.text)))
         self.contents.add(self.text, sorted(regions))
         if body_start > 0:
-            self.notes.append(f"front matter before line {self._line_no(body_start)} (ポイント, 凡例 or 目次) read as text, not headings")
+            self.notes.append(
+                f"front matter before line {self._line_no(body_start)} (ポイント, 凡例 or 目次) read as text, not headings"
+            )
         for a, _ in self.nav:
             self.notes.append(f"site navigation with a 目次 at line {self._line_no(a)} skipped")
 
