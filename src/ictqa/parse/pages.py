@@ -27,6 +27,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..documents import CHAPTER, ITEM, KANA, PART, SECTION, SUBITEM, SUBKANA, PageMap
 from .candidates import Candidate
 from .pagecodes import INTRO, PageCode, Slot
@@ -176,23 +178,39 @@ def _body_options(
     good: TitleCheck,
     tight_pages: bool = False,
     text: str = "",
+    goodv: Sequence[bool] | None = None,
 ) -> list[_Option]:
     """Every way the text may print ``chain``: its first ``t`` headings
     unprinted (inferred), the rest printed by consecutive candidates, each at
     its own level or -- from some point on -- one level deeper (r03's 序章
     numbers its items in the 節 digit; h30's はじめに is printed, its items
-    are not 節)."""
+    are not 節).  Options worth less than leaving the page unplaced are
+    left out: the path never takes them."""
+    if goodv is None:
+        goodv = [good(c) for c in cands]
     options: list[_Option] = []
+    last_t = len(chain) - 1
     for t in range(len(chain)):
+        unprinted = tuple(Opened(s, None, s[0]) for s in chain[:t])
         for shifted in (False, True):
             level, number = chain[t]
             read = _DEEPER.get(level) if shifted else level
             if read is None or (shifted and level in (PART, CHAPTER)):
                 continue
+            base = -INFERRED * t + (SHIFTED if shifted else EXACT)
             for j in _lookup(index, read, number, level, shifted):
-                opened = [Opened(s, None, s[0]) for s in chain[:t]]
-                score = -INFERRED * t + (SHIFTED if shifted else EXACT) - (0 if good(cands[j]) else WEAK_TITLE)
-                opened.append(Opened(chain[t], cands[j], read))
+                first_good = goodv[j]
+                if not first_good and t == last_t:
+                    continue  # a footnote alone would score below leaving the page unplaced
+                c = cands[j]
+                score = base - (0 if first_good else WEAK_TITLE)
+                if (c.glued or (tight_pages and c.tight)) and not shifted:
+                    score += GLUED
+                if t == last_t:
+                    if score >= 0:
+                        options.append(_Option(j, j, score, (*unprinted, Opened(chain[t], c, read))))
+                    continue
+                opened = [*unprinted, Opened(chain[t], c, read)]
                 prev_j, deeper, ok = j, shifted, True
                 for u in range(t + 1, len(chain)):
                     lv, num = chain[u]
@@ -211,13 +229,10 @@ def _body_options(
                         score -= INFERRED * (len(chain) - u)
                         break
                     opened.append(Opened(chain[u], cands[k], rd))
-                    score += (SHIFTED if rd != lv else EXACT) - (0 if good(cands[k]) else WEAK_TITLE)
+                    score += (SHIFTED if rd != lv else EXACT) - (0 if goodv[k] else WEAK_TITLE)
                     prev_j = k
-                if not ok:
-                    continue
-                if (cands[j].glued or (tight_pages and cands[j].tight)) and not shifted:
-                    score += GLUED
-                options.append(_Option(j, prev_j, score, tuple(opened)))
+                if ok and score >= 0:  # an option worth less than none is never taken
+                    options.append(_Option(j, prev_j, score, tuple(opened)))
     return options
 
 
@@ -323,6 +338,16 @@ def align(
     its placed neighbours, if there is exactly one (it then gets an address
     but opens no heading)."""
     codes = list(pages)
+    verdicts: dict[int, bool] = {}
+    judge = good
+
+    def good_once(c: Candidate) -> bool:
+        v = verdicts.get(c.start)
+        if v is None:
+            v = verdicts[c.start] = judge(c)
+        return v
+
+    good = good_once
     all_cands = sorted([*cands, *labels], key=lambda c: c.start)
     label_ids = {id(c) for c in labels}
     index: dict[tuple[str, str], list[int]] = {}
@@ -336,11 +361,12 @@ def align(
         else:
             index.setdefault((c.form, c.number), []).append(j)
     opened_by = chains(codes)
+    goodv = [good(c) for c in all_cands]
     options: list[list[_Option]] = []
     placeable = 0
     for page, chain in zip(codes, opened_by):
         if page.kind in ("body",) and chain:
-            opts = _body_options(all_cands, index, chain, good, tight_pages, text)
+            opts = _body_options(all_cands, index, chain, good, tight_pages, text, goodv)
         elif page.kind in ("box", "back", "data"):
             opts = _other_options(page, all_cands, index, good)
         else:
@@ -461,38 +487,31 @@ def _fill_gaps(
 def _best_path(options: Sequence[Sequence[_Option]], prefer_early: bool = False) -> list[_Option | None]:
     """One option (or None) per page, candidates strictly increasing, with
     the highest total score; among equals, each page takes its latest option
-    (a page's heading is the last of its look-alikes before the next page)."""
+    (a page's heading is the last of its look-alikes before the next page),
+    or with ``prefer_early`` its earliest.
+
+    F[i][q] is the best total the pages i… reach with candidates from index
+    q on; a layer is the previous one raised by the page's options (each
+    worth its score plus the best of what follows it), as suffix maxima."""
     n = len(options)
-    # F[i]: breakpoints (first index, best total of pages i.. using candidates ≥ it).
-    F: list[tuple[list[int], list[float]]] = [([], [])] * (n + 1)
-
-    def value(i: int, q: int) -> float:
-        pos, val = F[i]
-        k = bisect.bisect_left(pos, q)
-        return val[k] if k < len(pos) else 0.0
-
+    size = 2 + max((o.last for opts in options for o in opts), default=0)
+    F = np.zeros((n + 1, size + 1))
     for i in range(n - 1, -1, -1):
-        points = [(o.first, o.score + value(i + 1, o.last + 1)) for o in options[i]]
-        pos_next, val_next = F[i + 1]
-        merged = sorted([*zip(pos_next, val_next), *points])
-        pos: list[int] = []
-        val: list[float] = []
-        best = float("-inf")
-        for p, v in reversed(merged):
-            if v > best:
-                best = v
-                pos.append(p)
-                val.append(v)
-        pos.reverse()
-        val.reverse()
-        F[i] = (pos, val)
+        layer = F[i + 1].copy()
+        if options[i]:
+            firsts = np.fromiter((o.first for o in options[i]), dtype=np.int64)
+            values = np.fromiter((o.score + F[i + 1][o.last + 1] for o in options[i]), dtype=np.float64)
+            points = np.full(size + 1, -np.inf)
+            np.maximum.at(points, firsts, values)
+            np.maximum(layer, np.maximum.accumulate(points[::-1])[::-1], out=layer)
+        F[i] = layer
     out: list[_Option | None] = []
     q = 0
     for i in range(n):
-        target = value(i, q)
+        target = F[i][q]
         pick: _Option | None = None
         for o in options[i]:
-            if o.first >= q and abs(o.score + value(i + 1, o.last + 1) - target) < 1e-9:
+            if o.first >= q and abs(o.score + F[i + 1][o.last + 1] - target) < 1e-9:
                 if pick is None or (o.first < pick.first if prefer_early else o.first > pick.first):
                     pick = o
         out.append(pick)
