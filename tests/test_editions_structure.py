@@ -229,3 +229,16 @@ def test_subitems_keep_their_brackets_in_paths(full_editions: Path) -> None:
     assert target.citation.path == ("1 概要", "（2）今後の課題と方向性")
     assert target.citation.label.startswith("令和5年版 情報通信白書 第5章第8節 1(2) 今後の課題と方向性")
     assert {h.level for s in e.parsed.sections for h in s.path} >= {SUBITEM}
+
+
+@pytest.mark.parametrize(
+    ("name", "line"), [("h25_2013", 67), ("h26_2014", 62), ("h27_2015", 75), ("h28_2016", 66), ("h15_2003", 1)]
+)
+def test_the_body_starts_after_the_front_pages(full_editions: Path, name: str, line: int) -> None:
+    """The ポイント/凡例 pages (golden notes: h25 lines 1–67, h26 1–62, h27
+    1–75, h28 1–66) are front matter; h15's 第1節, printed at line 1 and
+    again at the top of its next page (line 28), starts at line 1."""
+    e = _edition(full_editions, name)
+    first = next(s for s in e.parsed.sections if s.path)
+    assert first.start is not None
+    assert e.source.text.count("\n", 0, first.start) + 1 == line

@@ -72,9 +72,10 @@ def parse_file(path: Path, corpus_root: Path | None, params: ChunkParams) -> Par
     parsed = parse_document(source)
     sections = parsed.sections
     for note in parsed.notes:
-        # What the parser noticed (a page list that does not align, a table
-        # of contents skipped): the build log says it, the index is built.
-        log.warning("%s: %s", path, note)
+        # What the parser noticed: a page list that does not align is a
+        # warning (those passages get no page address), a table of contents
+        # skipped is information.  The index is built either way.
+        log.log(logging.WARNING if note in parsed.problems else logging.INFO, "%s: %s", path, note)
     if meta.chapter_number is None:
         number = infer_chapter_number(sections)
         if number:

@@ -34,6 +34,7 @@ class ParsedText:
     notes: tuple[str, ...] = ()
     pages_listed: int = 0  # pages in the file's page list
     pages_placed: int = 0  # of which found in the text (0 when the list does not align)
+    problems: tuple[str, ...] = ()  # the notes a build log warns about (pages that do not align)
 
 
 def parse_sections(text: str, dialect: Dialect, language: str = "ja", page_urls: Sequence[str] = ()) -> list[Section]:
@@ -61,7 +62,7 @@ def parse_document(source: SourceText) -> ParsedText:
         return ParsedText(sections, pages)
     result = WebParser(source.text, source.page_urls).run()
     placed = result.alignment.placed if result.alignment is not None and result.pages is not None else 0
-    return ParsedText(result.sections, result.pages, result.notes, len(source.page_urls), placed)
+    return ParsedText(result.sections, result.pages, result.notes, len(source.page_urls), placed, result.problems)
 
 
 def parse_source(source: SourceText) -> list[Section]:

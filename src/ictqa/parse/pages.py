@@ -179,6 +179,7 @@ def _body_options(
     tight_pages: bool = False,
     text: str = "",
     goodv: Sequence[bool] | None = None,
+    page_slots: tuple[Slot, ...] = (),
 ) -> list[_Option]:
     """Every way the text may print ``chain``: its first ``t`` headings
     unprinted (inferred), the rest printed by consecutive candidates, each at
@@ -204,11 +205,16 @@ def _body_options(
                     continue  # a footnote alone would score below leaving the page unplaced
                 c = cands[j]
                 score = base - (0 if first_good else WEAK_TITLE)
-                if (c.glued or (tight_pages and c.tight)) and not shifted:
+                # A page may print its parents again at its top (h13, h15:
+                # "第1節　…" repeated over its first item): those lines are
+                # this page's, and its start.
+                first = _repeated_parents(cands, j, page_slots, text)
+                lead = cands[first]
+                if (lead.glued or lead.start == 0 or (tight_pages and lead.tight)) and not shifted:
                     score += GLUED
                 if t == last_t:
                     if score >= 0:
-                        options.append(_Option(j, j, score, (*unprinted, Opened(chain[t], c, read))))
+                        options.append(_Option(first, j, score, (*unprinted, Opened(chain[t], c, read))))
                     continue
                 opened = [*unprinted, Opened(chain[t], c, read)]
                 prev_j, deeper, ok = j, shifted, True
@@ -232,8 +238,46 @@ def _body_options(
                     score += (SHIFTED if rd != lv else EXACT) - (0 if goodv[k] else WEAK_TITLE)
                     prev_j = k
                 if ok and score >= 0:  # an option worth less than none is never taken
-                    options.append(_Option(j, prev_j, score, tuple(opened)))
+                    options.append(_Option(first, prev_j, score, tuple(opened)))
     return options
+
+
+def _repeated_parents(cands: Sequence[Candidate], j: int, slots: tuple[Slot, ...], text: str) -> int:
+    """The first of the candidates right before ``j`` that print the page's
+    parent headings again, or ``j``.  A page may repeat its 節 over its
+    first item (h13, h15: "第1節　…" at the top of the 節's second page):
+    such a line is a copy of one printed shortly before, and it is this
+    page's start, not the page that printed it first."""
+    first = j
+    levels = {lv: num for lv, num in slots}
+    while first > 0:
+        c = cands[first - 1]
+        # Only a 節: a 章 line right before its first 節 is the 章's own page
+        # when a table of contents earlier prints it too (h25's ポイント page).
+        if c.form != "section" or levels.get(c.level) != c.number:
+            break
+        if not text or _lines_between(text, c.line_end, cands[first].start) > 0:
+            break
+        title = _squash(text[c.title_start : c.line_end])
+        earlier = False
+        for k in range(first - 2, -1, -1):
+            e = cands[k]
+            if c.start - e.start > REPEAT_SPAN:
+                break
+            if e.form == c.form and e.number == c.number and _squash(text[e.title_start : e.line_end]) == title:
+                earlier = True
+                break
+        if not earlier:
+            break
+        first -= 1
+    return first
+
+
+REPEAT_SPAN = 20_000  # characters within which a page repeats its parent's heading
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
 
 
 def _lookup(index: dict[tuple[str, str], list[int]], level: int, number: str, slot_level: int, shifted: bool) -> list[int]:
@@ -366,7 +410,7 @@ def align(
     placeable = 0
     for page, chain in zip(codes, opened_by):
         if page.kind in ("body",) and chain:
-            opts = _body_options(all_cands, index, chain, good, tight_pages, text, goodv)
+            opts = _body_options(all_cands, index, chain, good, tight_pages, text, goodv, page.slots)
         elif page.kind in ("box", "back", "data"):
             opts = _other_options(page, all_cands, index, good)
         else:

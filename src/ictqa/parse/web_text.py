@@ -118,8 +118,9 @@ class WebParse:
 
     sections: list[Section]
     pages: PageMap | None
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # everything noticed, problems first
     alignment: Alignment | None = None
+    problems: tuple[str, ...] = ()  # the notes a build log warns about
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,10 @@ class WebParser:
     def __init__(self, text: str, page_urls: Sequence[str] = ()) -> None:
         self.text = text
         self.page_urls = tuple(page_urls)
-        self.notes: list[str] = []
+        self.notes: list[str] = []  # what was found and handled (a 目次 skipped)
+        self.problems: list[str] = []  # what the build log warns about (pages that do not align)
         self.nav = [(m.start(), m.end()) for m in _WEB_NAV.finditer(text)]
+        self.copies: list[tuple[int, int]] = []  # second copies of pages listed twice
         self.cands = [c for c in scan(text) if not self._in_nav(c.start)]
         self.next_start = self._next_starts()
         self._cand_at = {c.start: c for c in self.cands}
@@ -228,7 +231,7 @@ class WebParser:
             self._back(body_end, index, refs)
         sections = finish(self.sections, self.footnotes, None)
         pages = self.alignment.page_map(len(self.text)) if self.alignment is not None else None
-        return WebParse(sections, pages, tuple(self.notes), self.alignment)
+        return WebParse(sections, pages, tuple(self.problems + self.notes), self.alignment, tuple(self.problems))
 
     def _in_nav(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.nav)
@@ -309,7 +312,7 @@ class WebParser:
         )
         alignment = self._place_intro_pages(alignment)
         if not alignment.aligned:
-            self.notes.append(f"pages not aligned: {alignment.reason}; no passage gets a page address")
+            self.problems.append(f"pages not aligned: {alignment.reason}; no passage gets a page address")
             return
         self.alignment = alignment
         self.codes = list(codes)
@@ -329,11 +332,31 @@ class WebParser:
         self.inner_levels = ed in INNER_LEVEL_EDITIONS
         self.encoded_levels = {lv for p in codes for lv, _ in p.slots}
         self.breaks = self._code_breaks()
+        self.copies = self._second_copies(alignment)
         missing = alignment.placeable - alignment.placed
         if missing:
-            self.notes.append(
+            self.problems.append(
                 f"{missing} of {alignment.placeable} pages not found in the text; their passages get no page address"
             )
+
+    def _second_copies(self, alignment: Alignment) -> list[tuple[int, int]]:
+        """Where the text repeats a page listed twice (h15's last page is a
+        second F1201100, h27 lists nc261110 twice): left out, it is a copy."""
+        out: list[tuple[int, int]] = []
+        seen: set[str] = set()
+        places = alignment.places
+        for k, place in enumerate(places):
+            code = alignment.pages[place.page].code
+            if code in seen and place.start is not None:
+                end = next((p.start for p in places[k + 1 :] if p.start is not None), len(self.text))
+                if alignment.pages[place.page].kind == "body" and end > place.start:
+                    out.append((place.start, end))
+                    self.notes.append(
+                        f"page {code} is listed twice; its second copy (lines {self._line_no(place.start)}–"
+                        f"{self._line_no(end)}) is left out"
+                    )
+            seen.add(code)
+        return out
 
     @staticmethod
     def _slot_prefix(slots: Sequence[tuple[int, str]], slot: tuple[int, str]) -> tuple[tuple[int, str], ...]:
@@ -625,8 +648,10 @@ class WebParser:
         return Heading(level, number, "", inferred=True)
 
     def _body_lines(self, start: int, end: int) -> Iterator[Fragment]:
+        """The body's lines, without the site navigation and the second
+        copies of pages listed twice."""
         pos = start
-        for a, b in self.nav:
+        for a, b in sorted(self.nav + self.copies):
             if b <= start or a >= end:
                 continue
             yield from lines(self.text, pos, a)
