@@ -86,7 +86,7 @@ class Alignment:
     reason: str = ""
     by_candidate: dict[int, tuple[int, Opened]] = field(default_factory=dict)  # candidate start → (page, opened)
 
-    def page_map(self, text_length: int) -> PageMap | None:
+    def page_map(self) -> PageMap | None:
         """Page addresses by offset; stretches whose page is not known get None."""
         if not self.aligned:
             return None

@@ -75,6 +75,7 @@ FIGURE_LOOKAHEAD = 12  # lines after an item's heading in which its first figure
 # A figure with no number: the figure of a box that has no marker either.
 _UNNUMBERED_FIGURE = re.compile(r"^図表\u3000(?P<title>\S[^\n]*)$", re.MULTILINE)
 UNMARKED_BOX = "囲み"  # the name MIC's page codes give a box
+BOX_LOOKBACK = 60  # lines above an unnumbered figure searched for its box's title
 # Back matter without a page list: the data tables, notes and figure index
 # after the last 節.
 _WEB_BACK = re.compile(r"データ1\u3000")
@@ -101,11 +102,11 @@ MAX_TITLE = 90
 # paragraphs by blank lines (平成12–20年版: 28–45%; 令和5年版: 0%), so a single
 # break before a heading is where two pages were joined.
 BLANK_LINE_SHARE = 0.25
-_ITEM_RULE = True
 
-# Tables of contents without a page list: this many 部/章/節 lines in a row,
-# each followed by less than TOC_GAP characters of other text, are a table
-# of contents (a page's 目次, the ポイント page's list), not headings.
+# Tables of contents without a page list: in a run of this many 部/章/節
+# lines, each followed by less than TOC_GAP characters of other text, the
+# lines printed again as headings further on are a table of contents (a
+# page's 目次, the ポイント page's list), not headings.
 TOC_RUN = 4
 TOC_GAP = 160
 
@@ -230,7 +231,7 @@ class WebParser:
         if body_end < len(self.text):
             self._back(body_end, index, refs)
         sections = finish(self.sections, self.footnotes, None)
-        pages = self.alignment.page_map(len(self.text)) if self.alignment is not None else None
+        pages = self.alignment.page_map() if self.alignment is not None else None
         return WebParse(sections, pages, tuple(self.problems + self.notes), self.alignment, tuple(self.problems))
 
     def _in_nav(self, pos: int) -> bool:
@@ -594,6 +595,10 @@ class WebParser:
             title = m["title"].strip()
             k = bisect.bisect_left(page_starts, m.start()) - 1
             lo = page_starts[k] if k >= 0 else start
+            back = m.start()
+            for _ in range(BOX_LOOKBACK):  # a box is short: its title is not far above its figure
+                back = self.text.rfind("\n", 0, max(0, back - 1)) + 1
+            lo = max(lo, back)
             for frag in lines(self.text, lo, m.start()):
                 if frag.text.strip() == title and not self._cand_at.get(frag.start):
                     out[frag.start] = title
@@ -874,7 +879,7 @@ class WebParser:
         box's own numbering; and a heading that a later page opens is a
         look-alike (a footnote "2　…" before the page of item 2)."""
         if self.alignment is not None:
-            if _ITEM_RULE and c.level == ITEM and ITEM in self.encoded_levels:
+            if c.level == ITEM and ITEM in self.encoded_levels:
                 # …unless its figures are numbered as this item's: then the
                 # page codes are off by one here, not the text.
                 return self._figure_confirms(c) and self.outline.fits_outer(c.level, c.number)
@@ -1075,4 +1080,4 @@ def parse_web(text: str, page_urls: Sequence[str] = ()) -> WebParse:
     return WebParser(text, page_urls).run()
 
 
-__all__ = ["WebParse", "WebParser", "clean_title", "looks_like_title", "nfkc", "parse_web"]
+__all__ = ["WebParse", "WebParser", "clean_title", "looks_like_title", "parse_web"]
