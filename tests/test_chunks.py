@@ -33,7 +33,8 @@ def test_citation_fields():
     c = chunk.citation
     assert c.chapter == "第5章 総務省におけるICT政策の取組状況"
     assert c.section == "第8節 ICT国際戦略の推進"
-    assert c.path == ("2 デジタルインフラなどの海外展開", "3 分野ごとの海外展開に向けた取組", "ア 基幹通信インフラ")
+    assert c.path == ("2 デジタルインフラなどの海外展開", "（3）分野ごとの海外展開に向けた取組", "ア 基幹通信インフラ")
+    assert c.url is None and c.to_json()["url"] is None  # a key of the JSON contract
     assert (c.char_start, c.char_end) == (100, 100 + len("光海底ケーブルを敷設した。"))
     assert c.edition == "令和5年版 情報通信白書" and c.year == 2023
     assert (
@@ -43,14 +44,24 @@ def test_citation_fields():
 
 def test_long_sections_split_at_sentence_ends_within_the_limit():
     sentence = "総務省は海外展開を支援してきた。"  # 16 chars
-    text = sentence * 10
+    text = sentence * 9
     chunks = chunk_section(Section(PATH, (block(text, 0),)), META, ChunkParams(max_chars=50))
-    assert len(chunks) == 4
+    assert len(chunks) == 3
     assert all(len(c.text) <= 50 and c.text.endswith("。") for c in chunks)
     assert "".join(c.text for c in chunks) == text
     # offsets tile the source without gaps or overlaps
-    assert [c.citation.char_start for c in chunks] == [0, 48, 96, 144]
+    assert [c.citation.char_start for c in chunks] == [0, 48, 96]
     assert chunks[-1].citation.char_end == len(text)
+
+
+def test_a_sliver_is_joined_to_the_passage_before_it():
+    # 10 sentences of 16 characters in passages of at most 50: the tenth
+    # would be a passage of its own, under MIN_PASSAGE; it joins the third.
+    sentence = "総務省は海外展開を支援してきた。"
+    text = sentence * 10
+    chunks = chunk_section(Section(PATH, (block(text, 0),)), META, ChunkParams(max_chars=50))
+    assert [len(c.text) for c in chunks] == [48, 48, 64]
+    assert "".join(c.text for c in chunks) == text
 
 
 def test_figures_and_footnotes_are_chunks_of_their_own():
@@ -91,3 +102,56 @@ def test_chunk_json_round_trip():
 
     [c] = chunk_section(Section(PATH, (block("本文である。", 0),)), META)
     assert Chunk.from_json(c.to_json()) == c
+
+
+# --------------------------------------------------------------------------
+# Issue 14: no sliver passages, no word cut in two, page addresses
+# --------------------------------------------------------------------------
+
+from ictqa.chunks import MIN_PASSAGE  # noqa: E402
+from ictqa.documents import PageMap  # noqa: E402
+from ictqa.lexical import word_ends  # noqa: E402
+
+
+def test_an_overlong_sentence_is_cut_after_a_comma_and_leaves_no_tail():
+    # the seed's 3(2)ア sentence of 406 characters once left "ている。" alone
+    head = "総務省は" + "各国の政府機関や国際機関と協力して国際的なルール作りの議論に参加し、" * 14
+    sentence = head + "その成果を国内の政策に反映している。"
+    assert len(sentence) > 400
+    chunks = chunk_section(Section(PATH, (block(sentence, 0),)), META)
+    assert "".join(c.text for c in chunks) == sentence
+    assert all(len(c.text) >= MIN_PASSAGE for c in chunks)
+    assert all(c.text.endswith(("、", "。")) for c in chunks)
+
+
+def test_a_run_without_commas_is_cut_between_two_words():
+    # figure text with no 、 or 。 once came out as "G20デジタル経" / "済大臣会合"
+    run = "G20デジタル経済大臣会合" * 40
+    chunks = chunk_section(Section(PATH, (block(run, 0, "figure", "図表5-8-5-1"),)), META, ChunkParams(max_chars=50))
+    assert "".join(c.text for c in chunks) == run
+    for left, right in zip(chunks, chunks[1:]):
+        joined = left.text[-12:] + right.text[:12]
+        assert 12 in word_ends(joined), (left.text[-12:], right.text[:12])
+
+
+def test_a_short_footnote_joins_the_last_paragraph_of_its_section():
+    sec = Section(PATH, (block("本文である。" * 5, 0), block("2\u3000令和5年4月改訂", 40, "footnote")))
+    [c] = chunk_section(sec, META)
+    assert c.kind == "text" and c.text.endswith("2\u3000令和5年4月改訂")
+
+
+def test_a_figure_label_may_be_short():
+    sec = Section(PATH, (block("本文である。" * 5, 0), block("図表1\u3000構成", 40, "figure", "図表1")))
+    kinds = [(c.kind, c.text) for c in chunk_section(sec, META)]
+    assert ("figure", "図表1\u3000構成") in kinds
+
+
+def test_each_passage_gets_its_page_number_or_address():
+    sec = Section(PATH, (block("一つ目の段落である。", 0), block("二つ目の段落である。", 500)))
+    web_pages = PageMap((0, 400), ("https://example.go.jp/html/nd111100.html", None))
+    [c] = chunk_section(sec, META, pages=web_pages)
+    assert (c.citation.page, c.citation.url) == (None, "https://example.go.jp/html/nd111100.html")
+    pdf_pages = PageMap((0, 400), numbers=True)
+    [c] = chunk_section(Section(PATH, (block("二つ目の段落である。", 500),)), META, pages=pdf_pages)
+    assert (c.citation.page, c.citation.url) == (2, None)
+    assert c.citation.label.endswith("p.2")

@@ -123,10 +123,14 @@ def test_batch_wrong_file_type(built, tmp_path):
 def test_sections_prints_the_seed_tree():
     p = ictqa("sections", str(SEED))
     assert p.returncode == 0
-    assert p.stdout.strip() == TREE.read_text(encoding="utf-8").strip()
+    head, _, tree = p.stdout.partition("\n")
+    # first what was detected (issue 14), then the tree
+    assert "令和5年版 情報通信白書 (2023)" in head and "58 headings" in head
+    assert tree.strip() == TREE.read_text(encoding="utf-8").strip()
     p = ictqa("sections", str(SEED), "--json")
-    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    rows = [json.loads(x) for x in p.stdout.splitlines()]  # stdout stays JSON Lines
     assert rows[0]["path"][0] == "第8節 ICT国際戦略の推進"
+    assert rows[0]["inferred"] is False and rows[0]["url"] is None
 
 
 def test_info_names_the_dictionary_and_the_index(built):

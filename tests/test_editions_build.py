@@ -31,13 +31,15 @@ from ictqa.search import Searcher
 pytestmark = pytest.mark.shared
 
 # file → (edition label, year, 章 found, 節 found).  章 counts はじめに and
-# 序章; r02's web text has no heading for 第4章第1節 and r03's 序章 and 第3章
-# have no 節 (see tests/test_structure.py), so these are what the parser finds
-# and what a user will see cited.
+# 序章; r02's web text has no heading for 第4章第1節 (copied here without its
+# page list, which would let the parser infer it) and r03's 序章 and 第3章
+# have no 節 but a 補論 each, as 第2章 has after its 第4節 (see
+# tests/test_structure.py), so these are what the parser finds and what a
+# user will see cited.
 EDITIONS = {
     "r01_2019.txt": ("令和元年版 情報通信白書", 2019, 5, 22),
     "r02_2020.txt": ("令和2年版 情報通信白書", 2020, 6, 27),
-    "r03_2021.txt": ("令和3年版 情報通信白書", 2021, 6, 21),
+    "r03_2021.txt": ("令和3年版 情報通信白書", 2021, 6, 24),
     "r04_2022.txt": ("令和4年版 情報通信白書", 2022, 5, 27),
     "r05_2023.txt": ("令和5年版 情報通信白書", 2023, 5, 28),
 }

@@ -116,3 +116,27 @@ def test_batch_preview_table():
     rs = [Response(f"q{i}<", (make_result("本文"),), True, id=str(i)) for i in range(25)]
     table = render_batch_preview(rs)
     assert table.count("<tr><td>") == 20 and "First 20 of 25" in table and "q0&lt;" in table
+
+
+def _with_url(url: str | None) -> Result:
+    import dataclasses
+
+    r = make_result("本文。")
+    citation = dataclasses.replace(r.chunk.citation, url=url)
+    return dataclasses.replace(r, chunk=dataclasses.replace(r.chunk, citation=citation))
+
+
+def test_card_links_to_the_mic_page():
+    url = "https://www.soumu.go.jp/johotsusintokei/whitepaper/ja/r05/html/nd258120.html?a=1&b=2"
+    page = render_response(Response("q", (_with_url(url),), True))
+    assert 'href="https://www.soumu.go.jp/johotsusintokei/whitepaper/ja/r05/html/nd258120.html?a=1&amp;b=2"' in page
+    assert 'rel="noopener noreferrer"' in page
+
+
+def test_card_has_no_link_without_a_page_or_with_a_script_address():
+    for url in (None, "", "javascript:alert(1)", 'https://x" onmouseover="alert(1)'):
+        page = render_response(Response("q", (_with_url(url),), True))
+        # The address may be quoted as text (the Copy menu's "link" form), never as a link.
+        assert 'href="javascript' not in page.lower()
+        assert 'onmouseover="' not in page
+    assert "ictqa-source" not in render_response(Response("q", (_with_url(None),), True))

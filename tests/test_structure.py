@@ -154,7 +154,12 @@ def test_join_verbatim_keeps_inner_spaces() -> None:
         (Heading(CHAPTER, "", "はじめに"), "はじめに"),
         (Heading(SECTION, "8", "ICT国際戦略の推進"), "第8節 ICT国際戦略の推進"),
         (Heading(ITEM, "1", "概要"), "1 概要"),
-        (Heading(SUBITEM, "1", "これまでの取組"), "1 これまでの取組"),
+        (Heading(SUBITEM, "1", "これまでの取組"), "（1）これまでの取組"),  # （1） kept as printed (issue 14)
+        (Heading(SUBITEM, "3", "我が国の経済成長への寄与", printed="(3)"), "(3)我が国の経済成長への寄与"),
+        (Heading(KANA, "1", "情報通信メディアの重要度", printed="1)"), "1)情報通信メディアの重要度"),
+        (Heading(SECTION, "補論", "中国の事例", printed="補論"), "補論 中国の事例"),
+        (Heading(CHAPTER, "1", "", inferred=True), "第1章"),
+        (Heading(SECTION, "0", "", inferred=True, printed="序節"), "序節"),
         (Heading(KANA, "ア", "基幹通信インフラ"), "ア 基幹通信インフラ"),
         (Heading(SUBKANA, "ア", "消防分野"), "（ア）消防分野"),
         (
@@ -200,8 +205,8 @@ def test_pdf_mini_tree(pdf_mini: tuple[str, list[Section]]) -> None:
         [
             "第3節 テスト政策の推進",  # the doubled title line, once
             "  1 概要",
-            "    1 これまでの取組",
-            "    2 今後の課題と方向性",
+            "    （1）これまでの取組",
+            "    （2）今後の課題と方向性",
             "  2 海外展開",
             "    ア 基幹通信インフラ",
             "      （ア）消防分野",
@@ -419,8 +424,8 @@ def test_web_mini_tree(web_mini: tuple[str, list[Section]]) -> None:
             "  第1章 テストの章",
             "    第1節 最初の節",  # glued after 。
             "      1 概要",
-            "        1 これまでの取組",
-            "        2 今後の課題と方向性",  # glued after a footnote's URL
+            "        （1）これまでの取組",
+            "        （2）今後の課題と方向性",  # glued after a footnote's URL
             "      2 海外展開",
             "        ア 基幹通信インフラ",
             "          （ア）消防分野",
@@ -488,12 +493,12 @@ def test_web_box_path(web_mini: tuple[str, list[Section]]) -> None:
         # はじめに opens some editions, unnumbered
         (
             "はじめに\n1\u3000デジタル経済\n（1）ICTにより、新しい仕組みが生まれている\n本文。\n",
-            "はじめに\n  1 デジタル経済\n    1 ICTにより、新しい仕組みが生まれている",
+            "はじめに\n  1 デジタル経済\n    （1）ICTにより、新しい仕組みが生まれている",
         ),
         # r01 writes （1） with no space; a sentence that starts with （1） is not a heading
         (
             "第1節\u3000節\n1\u3000項\n（1）アのアンケート結果から、特徴を抽出した。\n（1）見出し\n",
-            "第1節 節\n  1 項\n    1 見出し",
+            "第1節 節\n  1 項\n    （1）見出し",
         ),
         # a 節 missing from the web text (r02 第4章) does not stop the next one
         (
@@ -558,14 +563,17 @@ def test_parse_is_pure(seed_text: str) -> None:
 # Whole web-text editions (shared/)
 # --------------------------------------------------------------------------
 
-# (parts, chapters incl. 序章/はじめに, sections, sections per 章).  Checked by
-# hand against the text: r02's web text lacks the heading of 第4章第1節 (its
-# first page starts at "1　データ主導型…"), r03's 第3章 and 序章 have no 節,
-# r05's 図表索引 names no 部, so r05 has none.
+# (parts, chapters incl. 序章/はじめに, sections, sections per 章), read
+# without the page lists (text alone).  Checked by hand against the text:
+# r02's web text lacks the heading of 第4章第1節 (its first page starts at
+# "1　データ主導型…"; with the page list it is inferred), r03's 第3章 and
+# 序章 have no 節 but each has a 補論 at the 節 level, as 第2章 has after its
+# 第4節 (the golden tree, tests/data/structure/editions/r03_2021.golden.txt),
+# r05's 図表索引 names no 部, so r05 has none without its page list.
 EDITIONS = {
     "r01_2019": (2, 5, 22, {"1": 4, "2": 4, "3": 4, "4": 10}),
     "r02_2020": (2, 6, 27, {"1": 4, "2": 4, "3": 4, "4": 1, "5": 4, "6": 10}),
-    "r03_2021": (2, 6, 21, {"1": 3, "2": 4, "4": 4, "5": 10}),
+    "r03_2021": (2, 6, 24, {"0": 1, "1": 3, "2": 5, "3": 1, "4": 4, "5": 10}),
     "r04_2022": (2, 5, 27, {"0": 2, "1": 5, "2": 2, "3": 9, "4": 9}),
     "r05_2023": (0, 5, 28, {"1": 2, "2": 3, "3": 2, "4": 12, "5": 9}),
 }
@@ -641,8 +649,8 @@ def test_r05_web_tree_matches_seed(editions: dict[str, tuple[str, list[Section]]
     assert [s.path[-1].text for s in boxes[1:]] == [
         "1 G7群馬高崎デジタル・技術大臣会合の概要",
         "2 G7群馬高崎デジタル・技術大臣会合の結果",
-        "1 これまでの議論の経緯",
-        "2 G7群馬高崎デジタル・技術大臣会合の結果概要",
+        "（1）これまでの議論の経緯",
+        "（2）G7群馬高崎デジタル・技術大臣会合の結果概要",
     ]
     # the same footnote lands in the same place as in the PDF
     fn = _section(node, "東南アジア諸国連合（ASEAN）", "サイバーセキュリティ分野における協力体制の強化")

@@ -10,12 +10,12 @@ searchable and citable by figure number.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .documents import CHAPTER, SECTION, Block, DocumentMeta, Heading, Section
-from .lexical import sentence_spans
+from .documents import CHAPTER, SECTION, Block, DocumentMeta, Heading, PageMap, Section
+from .lexical import sentence_spans, word_ends
 
 # 400 characters keeps a passage to a few sentences, enough for a citation to
 # be specific, and well under the model's 512-token window (Japanese runs
@@ -23,8 +23,12 @@ from .lexical import sentence_spans
 # not been re-measured since; `ictqa build --max-chars` changes it.
 DEFAULT_MAX_CHARS = 400
 
-# Offset in the source file → the page it lies on (PDF), or None.
-PageAt = Callable[[int], int | None]
+# A passage shorter than this is no passage: a tail cut off a long sentence
+# ("ている。"), a lone line.  It is joined to its neighbour in the same section
+# (figures excepted: a figure's label is its own passage).  20 characters is
+# under one short Japanese sentence; the seed section's shortest real
+# sentence is 23.
+MIN_PASSAGE = 20
 
 
 def text_hash(text: str) -> str:
@@ -53,6 +57,9 @@ class Citation:
     char_end: int
     page: int | None = None
     year: int | None = None
+    # The MIC web page the passage was published on (…/html/nd258120.html),
+    # where the file's page list places it; None where it is not known.
+    url: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -126,30 +133,36 @@ def chunk_document(
     sections: Sequence[Section],
     meta: DocumentMeta,
     params: ChunkParams = ChunkParams(),
-    page_at: PageAt | None = None,
+    pages: PageMap | None = None,
 ) -> list[Chunk]:
-    """The chunks of a parsed file.  ``page_at`` (the reader's
-    :meth:`~ictqa.documents.SourceText.page_at`, PDF only) gives each chunk
-    the page its first character lies on."""
+    """The chunks of a parsed file.  ``pages`` (the parser's
+    :class:`~ictqa.documents.PageMap`) gives each chunk the page its first
+    character lies on: a number for a PDF, a web address for MIC text."""
     chunks: list[Chunk] = []
     for section in sections:
-        chunks.extend(chunk_section(section, meta, params, page_at))
+        chunks.extend(chunk_section(section, meta, params, pages))
     return chunks
 
 
 def chunk_section(
-    section: Section, meta: DocumentMeta, params: ChunkParams = ChunkParams(), page_at: PageAt | None = None
+    section: Section, meta: DocumentMeta, params: ChunkParams = ChunkParams(), pages: PageMap | None = None
 ) -> list[Chunk]:
     out: list[Chunk] = []
     prose = [b for b in section.blocks if b.kind == "text"]
-    for group in _pack(_pieces(prose, params.max_chars), params.max_chars):
-        out.append(_make_chunk("text", group, section, meta, params, page_at))
-    for block in (b for b in section.blocks if b.kind == "figure"):
-        for group in _pack(_pieces([block], params.max_chars), params.max_chars):
-            out.append(_make_chunk("figure", group, section, meta, params, page_at))
     notes = [b for b in section.blocks if b.kind == "footnote"]
-    for group in _pack(_pieces(notes, params.max_chars), params.max_chars):
-        out.append(_make_chunk("footnote", group, section, meta, params, page_at))
+    text_groups = _merge_small(_pack(_pieces(prose, params.max_chars), params.max_chars))
+    note_groups = _merge_small(_pack(_pieces(notes, params.max_chars), params.max_chars))
+    if text_groups and len(note_groups) == 1 and _size(note_groups[0]) < MIN_PASSAGE:
+        # One short footnote ("2　令和5年4月改訂") is no passage of its own:
+        # it goes with the section's last paragraph, whose note it is.
+        text_groups[-1] = text_groups[-1] + note_groups.pop()
+    for group in text_groups:
+        out.append(_make_chunk("text", group, section, meta, params, pages))
+    for block in (b for b in section.blocks if b.kind == "figure"):
+        for group in _merge_small(_pack(_pieces([block], params.max_chars), params.max_chars)):
+            out.append(_make_chunk("figure", group, section, meta, params, pages))
+    for group in note_groups:
+        out.append(_make_chunk("footnote", group, section, meta, params, pages))
     return out
 
 
@@ -158,21 +171,33 @@ def _pieces(blocks: Iterable[Block], max_chars: int) -> list[_Piece]:
     for block in blocks:
         for a, b in sentence_spans(block.text) or []:
             # A "sentence" longer than a chunk (a table row run, a list with no
-            # 。) is cut at max_chars: better a cut sentence than a chunk the
-            # model truncates silently.
+            # 。) is cut: better a cut sentence than a chunk the model
+            # truncates silently.  It is cut after a 、 or between two words,
+            # never inside one, and never so that a tail of a few characters
+            # is left ("ている。").
             while b - a > max_chars:
-                cut = _cut_point(block.text, a, a + max_chars)
+                cut = _cut_point(block.text, a, b, max_chars)
                 pieces.append(_Piece(block, a, cut))
                 a = cut
             pieces.append(_Piece(block, a, b))
     return pieces
 
 
-def _cut_point(text: str, start: int, limit: int) -> int:
-    """Where to cut an over-long run: at the last space before ``limit`` when
-    there is one in its second half (Latin text), else at ``limit``."""
-    space = text.rfind(" ", start + (limit - start) // 2, limit)
-    return space + 1 if space > start else limit
+def _cut_point(text: str, start: int, end: int, max_chars: int) -> int:
+    """Where to cut the run ``text[start:end]`` (longer than ``max_chars``):
+    after the last 、 (or ，) in the second half of the allowed length, else
+    where the last word there ends (fugashi), else after the last space;
+    always leaving at least :data:`MIN_PASSAGE` characters after the cut."""
+    hi = max(start + 1, min(start + max_chars, end - MIN_PASSAGE))
+    lo = start + max(1, (hi - start) // 2)
+    comma = max(text.rfind("、", lo, hi), text.rfind("，", lo, hi))
+    if comma >= 0:
+        return comma + 1
+    ends = [start + e for e in word_ends(text[start:end]) if lo <= start + e <= hi]
+    if ends:
+        return ends[-1]
+    space = text.rfind(" ", lo, hi)
+    return space + 1 if space >= 0 else hi
 
 
 def _pack(pieces: list[_Piece], max_chars: int) -> list[list[_Piece]]:
@@ -189,6 +214,23 @@ def _pack(pieces: list[_Piece], max_chars: int) -> list[list[_Piece]]:
     if current:
         groups.append(current)
     return groups
+
+
+def _merge_small(groups: list[list[_Piece]]) -> list[list[_Piece]]:
+    """Groups of one section with a passage under :data:`MIN_PASSAGE`
+    characters joined to a neighbour: the previous one, or the next when it
+    is the first (so a passage may run a little over ``max_chars``)."""
+    out: list[list[_Piece]] = []
+    for group in groups:
+        if out and (_size(group) < MIN_PASSAGE or _size(out[-1]) < MIN_PASSAGE):
+            out[-1] = out[-1] + group
+        else:
+            out.append(group)
+    return out
+
+
+def _size(group: list[_Piece]) -> int:
+    return sum(len(p.text) for p in group)
 
 
 def _join(group: list[_Piece]) -> str:
@@ -208,7 +250,7 @@ def _join(group: list[_Piece]) -> str:
 
 
 def _make_chunk(
-    kind: str, group: list[_Piece], section: Section, meta: DocumentMeta, params: ChunkParams, page_at: PageAt | None
+    kind: str, group: list[_Piece], section: Section, meta: DocumentMeta, params: ChunkParams, pages: PageMap | None
 ) -> Chunk:
     first, last = group[0], group[-1]
     char_start = first.block.source_offset(first.start)
@@ -216,11 +258,11 @@ def _make_chunk(
     # have dropped a line break in between.
     char_end = last.block.source_offset(last.end - 1) + 1
     figure = next((p.block.figure for p in group if p.block.figure), None)
-    page = page_at(char_start) if page_at is not None else None
-    citation = make_citation(section, meta, figure=figure, page=page, char_start=char_start, char_end=char_end)
+    page, url = pages.at(char_start) if pages is not None else (None, None)
+    citation = make_citation(section, meta, figure=figure, page=page, url=url, char_start=char_start, char_end=char_end)
     context = ""
     if params.heading_context:
-        titles = [h.title for h in section.path if h.level >= SECTION]
+        titles = [h.title for h in section.path if h.level >= SECTION and h.title]
         context = " › ".join(titles)
     return Chunk(
         id=f"{meta.document}#{char_start}",
@@ -238,6 +280,7 @@ def make_citation(
     *,
     figure: str | None = None,
     page: int | None = None,
+    url: str | None = None,
     char_start: int = 0,
     char_end: int = 0,
 ) -> Citation:
@@ -258,6 +301,7 @@ def make_citation(
         char_end=char_end,
         page=page,
         year=meta.year,
+        url=url,
     )
 
 
@@ -275,18 +319,29 @@ def citation_label(
     if edition:
         parts.append(edition)
     where = ""
+    named = None  # a title already written in place of a number (はじめに)
     if chapter:
-        where += f"第{chapter.number}章"
+        # 第5章, 序章; an unnumbered one (はじめに) by its title
+        if chapter.number or chapter.printed:
+            where += chapter.marker
+        else:
+            where += chapter.title
+            named = chapter
     if section:
-        where += f"第{section.number}節"
+        # 第8節, 補論, 序節; an unnumbered one (はじめに) by its title
+        if section.number.isdigit() or section.printed:
+            where += section.marker
+        else:
+            where += section.title
+            named = section
     if where:
         parts.append(where)
     if items:
         parts.append("".join(h.label_number for h in items))
         parts.append(items[-1].title)
-    elif section:
+    elif section and named is not section:
         parts.append(section.title)
-    elif chapter:
+    elif chapter and not section and named is not chapter:
         parts.append(chapter.title)
     if figure:
         parts.append(figure)

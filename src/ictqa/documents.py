@@ -24,9 +24,12 @@ class SourceText:
 
     ``text`` has "\\n" newlines and the source's own characters (no NFKC), so
     every offset into it is a stable citation anchor.  ``page_starts[i]`` is
-    where page ``i + 1`` starts in ``text`` (PDF only).  ``language`` and
-    ``dialect`` are decided once by the reader (ictqa.ingest) and used as
-    given by everything downstream."""
+    where page ``i + 1`` starts in ``text`` (PDF only).  ``page_urls`` lists,
+    in order, the MIC web pages a joined テキスト版 file was made from (its
+    ``<stem>_source_urls.txt`` sidecar); where each of them starts in the
+    text is worked out by the parser (:mod:`ictqa.parse.pages`), not here.
+    ``language`` and ``dialect`` are decided once by the reader
+    (ictqa.ingest) and used as given by everything downstream."""
 
     path: Path
     text: str
@@ -36,6 +39,7 @@ class SourceText:
     kind: SourceKind = "text"
     language: str = "ja"
     dialect: Dialect = "web"
+    page_urls: tuple[str, ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding character ``offset``, or None for non-PDF text."""
@@ -65,34 +69,64 @@ BlockKind = Literal["text", "figure", "footnote"]
 @dataclass(frozen=True)
 class Heading:
     """One heading as printed: ``level`` from the constants above, ``number``
-    NFKC-normalised without brackets ("1", "ア", "8"), ``title`` as printed."""
+    NFKC-normalised without brackets ("1", "ア", "8"), ``title`` as printed.
+
+    ``printed`` is the number as the text prints it when that is not the
+    level's usual form: "(3)" or "（3）" with the brackets kept, the "1)"
+    and "(i)" of the 2000–2006 editions, "[2]", "序節", "補論".  ``inferred``
+    marks a heading the body does not print (a 第1章 line missing from the
+    web text, every 章 and 節 of 平成12年版): its level and number come
+    from the numbering, the figure ids or the page codes, and its title from
+    the file's own 目次 or 図表索引, or is empty -- never invented."""
 
     level: int
     number: str
     title: str
+    inferred: bool = False
+    printed: str = ""
+
+    @property
+    def marker(self) -> str:
+        """The number with its brackets as a reader writes it: 第8節, （1）, ア."""
+        if self.printed:
+            return self.printed
+        if not self.number:
+            return ""
+        if self.level == CHAPTER and self.number == "0":  # 序章: its figures are 図表0-…
+            return "序章"
+        if self.level == PART:
+            return f"第{self.number}部"
+        if self.level == CHAPTER:
+            return f"第{self.number}章"
+        if self.level == SECTION:
+            return f"第{self.number}節"
+        if self.level in (SUBITEM, SUBKANA):
+            return f"（{self.number}）"
+        return self.number
 
     @property
     def text(self) -> str:
-        """The heading as a reader would write it in a table of contents."""
-        if not self.number:  # はじめに and other unnumbered headings
+        """The heading as a reader would write it in a table of contents;
+        a bracketed number is kept as printed ("（1）これまでの取組"), so
+        that （1） and 1 never read the same."""
+        if not self.number and not self.printed:  # はじめに and other unnumbered headings
             return self.title
         if self.level == BOX:
             return f"{self.number}「{self.title}」" if self.title else self.number
-        if self.level == CHAPTER and self.number == "0":  # 序章: its figures are 図表0-…
-            return f"序章 {self.title}"
-        if self.level == PART:
-            return f"第{self.number}部 {self.title}"
-        if self.level == CHAPTER:
-            return f"第{self.number}章 {self.title}"
-        if self.level == SECTION:
-            return f"第{self.number}節 {self.title}"
-        if self.level == SUBKANA:
-            return f"（{self.number}）{self.title}"
-        return f"{self.number} {self.title}"
+        marker = self.marker
+        if not self.title:
+            return marker
+        # No space after a closing bracket, as the white papers print it.
+        sep = "" if marker.endswith(("）", ")", "]")) else " "
+        return f"{marker}{sep}{self.title}"
 
     @property
     def label_number(self) -> str:
         """How this level is written inside a compact citation, e.g. 2(3)ア."""
+        if self.printed and self.printed.endswith(")") and not self.printed.startswith("("):
+            return self.printed  # 1) of the 2000-2006 editions
+        if self.printed.startswith(("(", "（", "[")):
+            return self.printed.replace("（", "(").replace("）", ")")
         if self.level in (SUBITEM, SUBKANA):
             return f"({self.number})"
         return self.number
@@ -151,6 +185,9 @@ class Section:
 
     path: tuple[Heading, ...]
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    # Where the section's heading starts in the source (where the page
+    # starts for an inferred heading); None where not known.
+    start: int | None = None
 
     def heading(self, level: int) -> Heading | None:
         return next((h for h in self.path if h.level == level), None)
@@ -159,6 +196,32 @@ class Section:
     def item_path(self) -> tuple[Heading, ...]:
         """The headings below 節 ("1 概要", "1 これまでの取組", ...)."""
         return tuple(h for h in self.path if h.level > SECTION)
+
+
+@dataclass(frozen=True)
+class PageMap:
+    """Where the pages of a source start, and what each is called.
+
+    A page is a page whether it has a number (a PDF's page ``i + 1``) or an
+    address (the MIC web page a テキスト版 file was joined from).  ``starts``
+    are ascending offsets into the source text; ``urls[i]`` is page ``i``'s
+    address (None where it is not known); ``numbers`` is true for a PDF,
+    whose pages are cited by number.  An offset before the first start, or
+    in a stretch whose page could not be told (``urls[i] is None``), has no
+    page."""
+
+    starts: tuple[int, ...]
+    urls: tuple[str | None, ...] = ()
+    numbers: bool = False
+
+    def at(self, offset: int) -> tuple[int | None, str | None]:
+        """(page number, page address) of the page holding ``offset``."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i < 0:
+            return None, None
+        number = i + 1 if self.numbers else None
+        url = self.urls[i] if i < len(self.urls) else None
+        return number, url
 
 
 @dataclass(frozen=True)

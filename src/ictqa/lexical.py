@@ -136,6 +136,24 @@ def _rejoin_latin(norm: str, tokens: list[str]) -> list[str]:
     return tokens + extra
 
 
+def word_ends(text: str) -> list[int]:
+    """Offsets in ``text`` where a fugashi word ends (for cutting a run of
+    text without splitting a word).  On the raw text, so the offsets are
+    ``text``'s own."""
+    ends: list[int] = []
+    pos = 0
+    for word in _tagger()(text):
+        surface = word.surface
+        if not surface:
+            continue
+        at = text.find(surface, pos)
+        if at < 0:
+            continue
+        pos = at + len(surface)
+        ends.append(pos)
+    return ends
+
+
 def batch_words(texts: Sequence[str]) -> list[list[str]]:
     return [words(t) for t in texts]
 

@@ -32,7 +32,7 @@ def citation_formats(c: Citation) -> dict[str, str]:
 
     The edition's title is the citation's own (通信白書 for 2000), never
     assumed."""
-    url = getattr(c, "url", None) or None
+    url = c.url or None
     label = c.label
     md = "".join("\\" + ch if ch in "\\[]*_`<>" else ch for ch in label)
     out = {

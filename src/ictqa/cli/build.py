@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from ..documents import PageMap, Section
 from ..errors import IctqaError
 from .common import DEFAULT_CORPUS, EXIT_OK, EXIT_PARTIAL, Add, index_option
 
@@ -95,12 +97,37 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_sections(args: argparse.Namespace) -> int:
     from ..ingest import read_source
-    from ..parse import format_tree, parse_source
+    from ..ingest.editions import load_meta
+    from ..parse import parse_document
+    from ..parse.check import text_chars, warnings
 
     source = read_source(args.file)
-    sections = parse_source(source)
+    meta = load_meta(source, None)
+    parsed = parse_document(source)
+    sections = parsed.sections
+    # What was detected and what looks wrong come first, so that a user
+    # checking a new white paper sees problems before building; with --json
+    # they go to stderr and stdout stays JSON Lines.
+    info = sys.stderr if args.json else sys.stdout
+    edition = meta.edition or "edition not detected (name the file like r06_2024.txt or add a .meta.json sidecar)"
+    year = f" ({meta.year})" if meta.year and meta.edition else ""
+    pages = ""
+    if parsed.pages_listed:
+        pages = (
+            f"; {parsed.pages_placed} of {parsed.pages_listed} listed pages placed"
+            if parsed.pages_placed
+            else (f"; its {parsed.pages_listed} listed pages could not be placed")
+        )
+    headed = sum(1 for s in sections if s.path)
+    print(
+        f"{args.file}: {edition}{year}, {source.dialect} text, {headed} headings, {text_chars(sections):,} characters{pages}",
+        file=info,
+    )
+    for w in warnings(sections, parsed.notes):
+        print(f"warning: {w}", file=info)
     if args.json:
         for s in sections:
+            page, url = parsed.pages.at(s.start) if parsed.pages is not None and s.start is not None else (None, None)
             print(
                 json.dumps(
                     {
@@ -108,13 +135,39 @@ def cmd_sections(args: argparse.Namespace) -> int:
                         "blocks": len(s.blocks),
                         "chars": sum(len(b.text) for b in s.blocks),
                         "figures": [b.figure for b in s.blocks if b.kind == "figure" and b.figure],
+                        "inferred": bool(s.path) and s.path[-1].inferred,
+                        "start": s.start,
+                        "url": url,
+                        "page": page,
                     },
                     ensure_ascii=False,
                 )
             )
     elif any(s.path for s in sections):
-        print(format_tree(sections))
+        print(_tree_with_pages(sections, parsed.pages))
     else:
-        chars = sum(len(b.text) for s in sections for b in s.blocks)
+        chars = text_chars(sections)
         print(f"{args.file}: no headings found ({chars} characters of text, indexed as one untitled part)")
     return EXIT_OK
+
+
+def _tree_with_pages(sections: Sequence[Section], pages: PageMap | None) -> str:
+    """The heading tree (``format_tree``), each heading marked when inferred
+    and followed by its page where a new page starts."""
+    from ..parse import format_tree
+
+    lines = format_tree(sections).split("\n")
+    headed = [s for s in sections if s.path]
+    out: list[str] = []
+    last_url = None
+    for line, s in zip(lines, headed):
+        if s.path[-1].inferred:
+            line += " [inferred]"
+        if pages is not None and s.start is not None:
+            page, url = pages.at(s.start)
+            where = url or (f"p.{page}" if page else None)
+            if where and where != last_url:
+                line += f"  <{where}>"
+                last_url = where
+        out.append(line)
+    return "\n".join(out)

@@ -29,7 +29,7 @@ from ..ingest import iter_corpus_files, read_source, supported_types
 from ..ingest.editions import load_meta
 from ..lexical import batch_words, dictionary_info, sentence_spans, words
 from ..model import SAME_VECTORS, Encoder
-from ..parse import infer_chapter_number, parse_source
+from ..parse import infer_chapter_number, parse_document
 from .manifest import FORMAT_VERSION, POOLED, SEPARATE, Counts, DocumentEntry, FileProblem, GlossaryInfo, Manifest, ModelInfo
 from .store import load_vectors, read_manifest, write_index
 
@@ -70,12 +70,18 @@ def parse_file(path: Path, corpus_root: Path | None, params: ChunkParams) -> Par
     """One file through read → parse → chunk (all that happens before embedding)."""
     source = read_source(path)
     meta = load_meta(source, corpus_root)
-    sections = parse_source(source)
+    parsed = parse_document(source)
+    sections = parsed.sections
+    for note in parsed.notes:
+        # What the parser noticed: a page list that does not align is a
+        # warning (those passages get no page address), a table of contents
+        # skipped is information.  The index is built either way.
+        log.log(logging.WARNING if note in parsed.problems else logging.INFO, "%s: %s", path, note)
     if meta.chapter_number is None:
         number = infer_chapter_number(sections)
         if number:
             meta = dataclasses.replace(meta, chapter_number=number)
-    chunks = chunk_document(sections, meta, params, page_at=source.page_at if source.page_starts else None)
+    chunks = chunk_document(sections, meta, params, pages=parsed.pages)
     return ParsedFile(meta, chunks, source.sha256, source.encoding, source.kind, len(sections))
 
 

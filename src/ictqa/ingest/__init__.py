@@ -23,6 +23,7 @@ The language and dialect are worked out here once and carried by the
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,9 +35,13 @@ from .decode import check_garbage, decode_text, read_bytes
 from .detect import detect_dialect, detect_language
 from .editions import SIDECAR_SUFFIX
 from .html import read_html
+from .mojibake import repair_text
+from .pagelist import is_page_list, read_page_list
 from .pdf import read_pdf
 
 __all__ = ["READERS", "SIDECAR_SUFFIX", "Reader", "detect_language", "iter_corpus_files", "read_source"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
@@ -52,6 +57,17 @@ class Reader:
 
 def _read_text(raw: bytes, path: Path) -> Decoded:
     text, codec = decode_text(raw, path)
+    text, repairs = repair_text(text)
+    if repairs:
+        lost = sum(r.lost for r in repairs)
+        log.warning(
+            "%s: %d line(s) were UTF-8 text once read as Shift_JIS (mojibake); repaired, "
+            "%d lost character(s) the file gives no evidence for left as U+FFFD (first at line %d)",
+            path,
+            len(repairs),
+            lost,
+            text.count("\n", 0, repairs[0].start) + 1,
+        )
     return text, codec, ()
 
 
@@ -105,13 +121,14 @@ def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText
         kind=reader.kind,
         language=detect_language(text),
         dialect=reader.dialect or detect_dialect(text),
+        page_urls=read_page_list(path) if reader.kind != "pdf" else (),
     )
 
 
 def iter_corpus_files(paths: Sequence[Path]) -> list[Path]:
     """The corpus files named by ``paths``: files as given, folders searched
     recursively for the :data:`READERS` suffixes, skipping hidden files and
-    folders and ``*.meta.json`` sidecars.  Sorted by path so builds are
+    folders, ``*.meta.json`` sidecars and ``*_source_urls.txt`` page lists.  Sorted by path so builds are
     reproducible."""
     found: dict[Path, Path] = {}  # resolved → as given, so two spellings count once
     for p in map(Path, paths):
@@ -125,7 +142,7 @@ def iter_corpus_files(paths: Sequence[Path]) -> list[Path]:
         elif p.exists():
             # A file named explicitly is taken even if hidden; read_source
             # reports it if it is not a regular, readable file.
-            if p.suffix.lower() not in READERS or p.name.lower().endswith(SIDECAR_SUFFIX):
+            if p.suffix.lower() not in READERS or p.name.lower().endswith(SIDECAR_SUFFIX) or is_page_list(p.name):
                 raise IctqaError(
                     f"{p}: unsupported file type {p.suffix or '(no extension)'!r}",
                     expected=supported_types(folders=True),
@@ -138,4 +155,4 @@ def iter_corpus_files(paths: Sequence[Path]) -> list[Path]:
 
 def _is_corpus_name(name: str) -> bool:
     low = name.lower()
-    return not name.startswith(".") and not low.endswith(SIDECAR_SUFFIX) and Path(low).suffix in READERS
+    return not name.startswith(".") and not low.endswith(SIDECAR_SUFFIX) and not is_page_list(low) and Path(low).suffix in READERS

@@ -22,6 +22,10 @@ from ..errors import IctqaError
 log = logging.getLogger(__name__)
 
 JA_SUFFIX = " 情報通信白書"
+# Until 平成12年版 (2000) the white paper was the 通信白書; 平成13年版 (2001)
+# was the first 情報通信白書 (令和4年版 says so in a footnote).
+OLD_JA_SUFFIX = " 通信白書"
+LAST_OLD_TITLE_YEAR = 2000
 EN_TITLE = "Information and Communications in Japan White Paper"
 _ERA_START = {"令和": 2018, "平成": 1988}  # year = start + era year
 _ERA_CODE = {"r": "令和", "h": "平成"}
@@ -46,21 +50,28 @@ def edition_year(era: str, number: int) -> int:
     return _ERA_START[era] + number
 
 
+def ja_title(year: int) -> str:
+    """情報通信白書, or 通信白書 for the editions of 2000 and before."""
+    return (OLD_JA_SUFFIX if year <= LAST_OLD_TITLE_YEAR else JA_SUFFIX).strip()
+
+
 def edition_label(year: int, language: str = "ja") -> str:
-    """The label of the edition published in ``year`` (2019 → 令和元年版)."""
+    """The label of the edition published in ``year`` (2019 → 令和元年版
+    情報通信白書, 2000 → 平成12年版 通信白書)."""
     if language == "en":
         return f"{EN_TITLE} {year}"
     if year >= 2019:
         n = year - 2018
-        return f"令和{'元' if n == 1 else n}年版{JA_SUFFIX}"
+        return f"令和{'元' if n == 1 else n}年版 {ja_title(year)}"
     n = year - 1988
-    return f"平成{'元' if n == 1 else n}年版{JA_SUFFIX}"
+    return f"平成{'元' if n == 1 else n}年版 {ja_title(year)}"
 
 
 def _ja(era: str, number: str) -> tuple[str, int]:
     number = number.translate(_DIGITS)
     n = 1 if number == "元" else int(number)
-    return f"{era}{'元' if n == 1 else n}年版{JA_SUFFIX}", edition_year(era, n)
+    year = edition_year(era, n)
+    return f"{era}{'元' if n == 1 else n}年版 {ja_title(year)}", year
 
 
 def _from_name(path: Path) -> tuple[str | None, int | None]:

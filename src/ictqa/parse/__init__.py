@@ -13,16 +13,31 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from ..documents import CHAPTER, Dialect, Section, SourceText
+from ..documents import CHAPTER, Dialect, PageMap, Section, SourceText
 from .outline import nfkc
 from .pdf_text import PdfParser
 from .web_text import WebParser
 
-__all__ = ["format_tree", "infer_chapter_number", "parse_sections", "parse_source"]
+__all__ = ["ParsedText", "format_tree", "infer_chapter_number", "parse_document", "parse_sections", "parse_source"]
 
 
-def parse_sections(text: str, dialect: Dialect, language: str = "ja") -> list[Section]:
+@dataclass(frozen=True)
+class ParsedText:
+    """A source cut into sections, with where its pages are and what the
+    parser noticed on the way (tables of contents skipped, pages that did
+    not align): the facts ``ictqa sections`` reports and the build logs."""
+
+    sections: list[Section]
+    pages: PageMap | None = None
+    notes: tuple[str, ...] = ()
+    pages_listed: int = 0  # pages in the file's page list
+    pages_placed: int = 0  # of which found in the text (0 when the list does not align)
+    problems: tuple[str, ...] = ()  # the notes a build log warns about (pages that do not align)
+
+
+def parse_sections(text: str, dialect: Dialect, language: str = "ja", page_urls: Sequence[str] = ()) -> list[Section]:
     """Cut ``text`` (the decoded source file) into sections under its headings.
 
     Each :class:`Section` holds the blocks between its heading and the next
@@ -34,12 +49,25 @@ def parse_sections(text: str, dialect: Dialect, language: str = "ja") -> list[Se
     """
     if dialect == "pdf":
         return PdfParser(text, language).run()
-    return WebParser(text).run()
+    return WebParser(text, page_urls).run().sections
+
+
+def parse_document(source: SourceText) -> ParsedText:
+    """Parse ``source`` with the dialect, language and page list the reader
+    found.  A PDF's pages are numbered; a web text's page list is placed in
+    the text (:mod:`.pages`) to give each offset its MIC page address."""
+    if source.dialect == "pdf":
+        sections = PdfParser(source.text, source.language).run()
+        pages = PageMap(source.page_starts, numbers=True) if source.page_starts else None
+        return ParsedText(sections, pages)
+    result = WebParser(source.text, source.page_urls).run()
+    placed = result.alignment.placed if result.alignment is not None and result.pages is not None else 0
+    return ParsedText(result.sections, result.pages, result.notes, len(source.page_urls), placed, result.problems)
 
 
 def parse_source(source: SourceText) -> list[Section]:
-    """:func:`parse_sections` with the dialect and language the reader found."""
-    return parse_sections(source.text, source.dialect, source.language)
+    """:func:`parse_document`'s sections."""
+    return parse_document(source).sections
 
 
 # --------------------------------------------------------------------------

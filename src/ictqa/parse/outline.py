@@ -28,15 +28,31 @@ def nfkc(s: str) -> str:
     return unicodedata.normalize("NFKC", s)
 
 
+# (i), (ii) … of the 2000–2006 editions.
+ROMAN_ORDER = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+
+
 def successor(level: int, number: str) -> str | None:
     """The number that follows ``number`` at ``level``; None when anything may
     follow (an unnumbered heading such as はじめに)."""
-    if level in (KANA, SUBKANA):
+    if number in ROMAN_ORDER:
+        i = ROMAN_ORDER.index(number)
+        return ROMAN_ORDER[i + 1] if i < len(ROMAN_ORDER) - 1 else None
+    if len(number) == 1 and number in KANA_ORDER:
         i = KANA_ORDER.find(number)
         return KANA_ORDER[i + 1] if 0 <= i < len(KANA_ORDER) - 1 else None
     if number.isdigit():
         return str(int(number) + 1)
     return None
+
+
+def first_number(number: str) -> str:
+    """The number a first heading of ``number``'s kind carries: 1, ア or i."""
+    if number in ROMAN_ORDER:
+        return "i"
+    if len(number) == 1 and number in KANA_ORDER:
+        return "ア"
+    return "1"
 
 
 def fits(path: Sequence[Heading], level: int, number: str) -> bool:
@@ -58,7 +74,7 @@ def fits(path: Sequence[Heading], level: int, number: str) -> bool:
         return nxt is None or number == nxt
     if not path:
         return True  # a text that starts inside a 節 (an excerpt)
-    return number == ("ア" if level in (KANA, SUBKANA) else "1")
+    return number == first_number(number)
 
 
 def descend(path: Sequence[Heading], heading: Heading) -> list[Heading]:
@@ -164,6 +180,7 @@ class SectionAcc:
 
     path: tuple[Heading, ...]
     blocks: list[Block] = field(default_factory=list)
+    start: int | None = None  # where its heading starts in the source
 
 
 def make_block(kind: BlockKind, fragments: Sequence[Fragment], figure: str | None = None) -> Block | None:
@@ -204,7 +221,7 @@ def finish(
         target = where.get(num, physical)
         # A marker after the footnote's page cannot be its marker.
         sections[min(target, physical)].blocks.append(block)
-    out = [Section(acc.path, tuple(acc.blocks)) for acc in sections]
+    out = [Section(acc.path, tuple(acc.blocks), acc.start) for acc in sections]
     # The placeholder for text before the first heading goes if it is empty.
     if out and not out[0].path and not out[0].blocks:
         out = out[1:]

@@ -254,7 +254,7 @@ class PdfParser:
             return
         for option in _pdf_heading_options(line):
             if self._fits(option):
-                self._heading(option)
+                self._heading(option, frag.start + len(line) - len(line.lstrip()))
                 return
         if self._is_running_head(line) and not (self.figure is not None and _PDF_FOLIO.match(line)):
             # A page break: a figure never runs over one, a paragraph may.
@@ -304,9 +304,9 @@ class PdfParser:
         w = display_width(line.strip())
         return bool(_LATIN_END.search(line)) or not (self.width * 3 // 4 <= w <= self.width + 2)
 
-    def _heading(self, heading: Heading) -> None:
+    def _heading(self, heading: Heading, at: int | None = None) -> None:
         self._flush_note()
         self._flush_figure()
         self._flush_para()
         self.outline.accept(heading)
-        self.sections.append(SectionAcc(tuple(self.outline.path)))
+        self.sections.append(SectionAcc(tuple(self.outline.path), start=at))

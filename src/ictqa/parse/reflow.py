@@ -167,7 +167,11 @@ def join_verbatim(source: str, fragments: Sequence[Fragment]) -> tuple[str, tupl
     space inside it means something ("データ1\u3000日本の…", "図表5-8-2-1\u3000…");
     only the glue between lines is ours to choose.
     """
-    chars: list[tuple[int, str]] = []
+    # Built run by run (not character by character): a whole edition is
+    # millions of characters, and each fragment is one run of the source.
+    parts: list[str] = []
+    spans: list[Span] = []
+    pos = 0
     prev_end: int | None = None
     for frag in fragments:
         body = frag.text.strip(_WHITESPACE)
@@ -178,7 +182,21 @@ def join_verbatim(source: str, fragments: Sequence[Fragment]) -> tuple[str, tupl
         if prev_end is not None:
             gap = source.find("\n", prev_end, start)
             if gap >= 0:
-                chars.append((gap, "\n"))
-        chars.extend((start + i, ch) for i, ch in enumerate(body))
+                _add_run(spans, pos, gap, 1)
+                parts.append("\n")
+                pos += 1
+        _add_run(spans, pos, start, len(body))
+        parts.append(body)
+        pos += len(body)
         prev_end = start + len(body)
-    return _compress(chars)
+    return "".join(parts), tuple(spans)
+
+
+def _add_run(spans: list[Span], text_start: int, source_start: int, length: int) -> None:
+    """Append a run, merging it into the previous one when both advance together."""
+    if spans:
+        last = spans[-1]
+        if last.text_start + last.length == text_start and last.source_start + last.length == source_start:
+            spans[-1] = Span(last.text_start, last.source_start, last.length + length)
+            return
+    spans.append(Span(text_start, source_start, length))

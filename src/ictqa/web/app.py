@@ -51,6 +51,10 @@ class App:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
         self._searcher: Searcher | None = None
+        # What the index holds, worked out once (the index never changes
+        # under a running server).
+        self._by_year: dict[str, str] | None = None
+        self._editions: list[str] | None = None
         self._load_lock = threading.Lock()
         # Searches run concurrently from Gradio's worker threads: the tagger
         # is per thread (ictqa.lexical) and the encoder locks its own engine.
@@ -67,11 +71,22 @@ class App:
                     self._searcher = Searcher.open(self.index_dir)
         return self._searcher
 
+    def _editions_by_year(self) -> dict[str, str]:
+        # A walk over every passage of the archive costs milliseconds a
+        # request would otherwise pay.
+        if self._by_year is None:
+            self._by_year = {
+                str(c.citation.year): c.citation.edition for c in self.searcher.chunks if c.citation.year and c.citation.edition
+            }
+        return self._by_year
+
     def editions(self) -> list[str]:
         from ..ingest.editions import year_of_label
 
-        names = {c.citation.edition for c in self.searcher.chunks if c.citation.edition}
-        return sorted(names, key=lambda e: (year_of_label(e) or 0, e), reverse=True)
+        if self._editions is None:
+            names = {c.citation.edition for c in self.searcher.chunks if c.citation.edition}
+            self._editions = sorted(names, key=lambda e: (year_of_label(e) or 0, e), reverse=True)
+        return list(self._editions)
 
     def chapters(self, editions: Sequence[str] | None = None) -> list[str]:
         """The chapter choices, of the chosen editions only (all when none
@@ -225,8 +240,8 @@ class App:
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)
         known = self.editions()
         # An edition by its label or its year (the "also in 2019" links).
-        by_year = {str(c.citation.year): c.citation.edition for c in self.searcher.chunks if c.citation.year and c.citation.edition}
-        editions: list[str] = [e if e in known else str(by_year[e]) for e in wanted if e in known or e in by_year]
+        by_year = self._editions_by_year()
+        editions: list[str] = [e if e in known else by_year[e] for e in wanted if e in known or e in by_year]
         if not question:
             return "", editions, "", None
         every = str(params.get("all") or "") in ("1", "true", "yes")

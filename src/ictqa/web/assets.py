@@ -20,6 +20,7 @@ CSS = """
 .ictqa-meta {display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; margin-top: 10px;}
 .ictqa-cite {font-size: 0.95em; color: #1f2328;}
 .ictqa-label {font-family: ui-monospace, monospace; font-weight: 600; background: #f6f8fa; border: 1px solid #d0d7de; padding: 2px 6px; border-radius: 4px; user-select: all;}
+.ictqa-source {margin-left: 0.5em; font-size: 0.9em; white-space: nowrap;}
 .ictqa-actions {display: inline-flex; gap: 6px; align-items: flex-start;}
 .ictqa-copy {border: 1px solid #d0d7de; border-radius: 4px; background: #f6f8fa; color: #1f2328; padding: 1px 8px; font: inherit; font-size: 0.9em; cursor: pointer;}
 .ictqa-copymenu summary {cursor: pointer; font-size: 0.9em; color: #0969da; list-style: none; padding: 1px 4px;}

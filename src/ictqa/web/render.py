@@ -187,10 +187,25 @@ def render_result(r: Result, query: str = "") -> str:
         f'<div class="ictqa-card" data-rank="{r.rank}" data-kind="{_esc(r.chunk.kind)}">'
         f'<div class="ictqa-crumb">#{r.rank} · {crumb}{kind}</div>'
         f"{body}{render_legend(r)}{render_also_in(r, query)}"
-        f'<div class="ictqa-meta"><span class="ictqa-cite">引用 / cite: <span class="ictqa-label">{_esc(c.label)}</span></span>'
+        f'<div class="ictqa-meta"><span class="ictqa-cite">引用 / cite: <span class="ictqa-label">{_esc(c.label)}</span>'
+        f"{render_source_link(c.url)}</span>"
         f'<span class="ictqa-actions">{render_copy(r)}</span>'
         f'<span class="ictqa-score">score {r.score:.3f}</span></div>'
         "</div>"
+    )
+
+
+def render_source_link(url: str | None) -> str:
+    """The MIC page a passage was published on, opened in a new tab.
+
+    Only an http(s) address becomes a link: the page list is a file a user
+    supplies, and a ``javascript:`` line in it must not run in a reader's
+    browser."""
+    if not url or not url.lower().startswith(("https://", "http://")):
+        return ""
+    return (
+        f' <a class="ictqa-source" href="{_esc(url)}" target="_blank" rel="noopener noreferrer"'
+        f' title="{_esc(url)}">総務省のページ / MIC page ↗</a>'
     )
 
 
