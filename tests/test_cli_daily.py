@@ -102,7 +102,7 @@ def test_item8_interactive_mode_answers_line_by_line(built):
     from ictqa.search import Searcher
 
     searcher = Searcher.open(built)
-    args = Namespace(k=1, mode="hybrid", edition=None, json=False, cite="plain", full=False)
+    args = Namespace(k=1, mode="hybrid", edition=None, all_editions=False, json=False, cite="plain", full=False)
     out = io.StringIO()
     assert repl(searcher, args, io.StringIO("DFFTとは\n\n？？？\nITU\nexit\nnever asked\n"), out) == 0
     text = out.getvalue()
