@@ -17,6 +17,9 @@ builds both) and bench/out/index-archive (bench/archive_eval.py builds it);
   (the section's out-of-scope sets ask about things the full editions do cover);
 * archive: archive_dev.jsonl | archive_holdout.jsonl (fact, named and out-of-scope rows).
 
+The dev split of each also has archive_oos_extra_dev.jsonl (40 out-of-scope
+questions).
+
 Each question's signals are taken once from the real Searcher; the rule is
 then replayed for each setting, exactly as Abstention.answerable applies it.
 """
@@ -42,9 +45,11 @@ def questions(kind: str, split: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in (DATA / name).open(encoding="utf-8")]
 
     arch = rows(f"archive_{split}.jsonl")
-    arch_oos = [r for r in arch if r.get("type") == "oos"]
+    # The dev side has 40 more out-of-scope questions (bench/data/README.md).
+    extra = rows("archive_oos_extra_dev.jsonl") if split == "dev" else []
+    arch_oos = [r for r in arch if r.get("type") == "oos"] + extra
     if kind == "archive":
-        return [r for r in arch if r.get("type") in ("fact", "named", "oos")]
+        return [r for r in arch if r.get("type") in ("fact", "named", "oos")] + extra
     if kind == "seed":
         return (
             (rows("dev_seed.jsonl") if split == "dev" else [])

@@ -253,11 +253,13 @@ def test_abstention_follows_the_index_s_own_probes():
     assert a.thresholds(near)["ja"] > a.thresholds(far)["ja"]
     assert a.answerable(ja, 0.90, 0.86, thresholds=a.thresholds(far))
     assert not a.answerable(ja, 0.90, 0.86, thresholds=a.thresholds(near))
-    # Words the index lacks lower a question's score: ictqa's archive holds
-    # every word of the questions it answers.
-    limits = a.thresholds(far)
-    assert a.answerable(ja, 0.85, 0.82, coverage=1.0, thresholds=limits)
-    assert not a.answerable(ja, 0.85, 0.82, coverage=0.2, thresholds=limits)
+    # With a coverage weight (0 by default since the 60-question
+    # calibration), words the index lacks lower a question's score.
+    c = Abstention(coverage_weight=0.05, probe_margin_ja=0.02)
+    limits = c.thresholds(far)
+    assert c.answerable(ja, 0.85, 0.82, coverage=1.0, thresholds=limits)
+    assert not c.answerable(ja, 0.85, 0.82, coverage=0.2, thresholds=limits)
+    assert a.answerable(ja, 0.85, 0.82, coverage=0.2, thresholds=a.thresholds(far))
     # Too few probes (or none: an index built before them): the fixed margins alone.
     assert a.thresholds({"ja": [(0.9, 0.5, 1.0)] * 5}) == {}
     assert a.answerable(ja, 0.90, 0.86, thresholds={})
