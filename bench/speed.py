@@ -4,6 +4,7 @@
     python bench/speed.py --sizes 1 --questions 8      # a smoke run (a few minutes)
     python bench/speed.py --skip-app --skip-naive      # ictqa only, no web servers
     python bench/speed.py --sizes 6,25 --out bench/out/speed-archive   # the archive (~2 hours)
+    python bench/speed.py --sizes 25 --no-build --out bench/out/speed-archive   # its indexes, built before
 
 The naive peer is what one would write in an afternoon with the same model:
 fixed 500-character windows of the raw text (no overlap), embedded with
@@ -525,7 +526,7 @@ def run(args: argparse.Namespace, sizes: list[int], results: dict[str, Any], jso
     logs.mkdir(parents=True, exist_ok=True)
     pipelines = ["ictqa"] if args.skip_naive else list(PIPELINES)
 
-    for n in sizes:
+    for n in [] if args.no_build else sizes:
         for pipe in pipelines:
             say(f"build {pipe}, {n} doc(s) ...")
             r = run_child(f"build-{pipe}", "--docs", n, "--index", index_dir(out, pipe, n), log=logs / f"build-{pipe}-{n}.log")
@@ -537,6 +538,9 @@ def run(args: argparse.Namespace, sizes: list[int], results: dict[str, Any], jso
 
     largest = max(sizes)
     results["query_docs"] = largest
+    missing = [str(index_dir(out, p, largest)) for p in pipelines if not index_dir(out, p, largest).is_dir()]
+    if missing:
+        raise StepFailed(f"--no-build: no index at {', '.join(missing)}; build it first (or drop --no-build)")
     for pipe in pipelines:
         say(f"query {pipe} on the {largest}-doc index: {args.questions} single questions, a batch of {args.batch} ...")
         r = run_child(
@@ -765,6 +769,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--repeats", type=int, default=3, help="cold starts per pipeline; the best counts (default: %(default)s)")
     ap.add_argument("--skip-app", action="store_true", help="do not start the web servers")
     ap.add_argument("--skip-naive", action="store_true", help="measure ictqa only")
+    ap.add_argument(
+        "--no-build",
+        action="store_true",
+        help="measure the indexes already under OUT (OUT/ictqa-Ndocs, OUT/naive-Ndocs) and record no build: "
+        "for an archive index timed on its own, e.g. with /usr/bin/time -v ictqa build",
+    )
     ap.add_argument(
         "--out",
         type=Path,

@@ -166,6 +166,19 @@ class StoredVectors:
     background_vectors: np.ndarray | None
 
 
+def _read_passages(build: Path) -> tuple[list[Chunk], np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """A build's passages and their vectors (memory-mapped where large);
+    the callers turn its OSError/ValueError into their "damaged" message."""
+    with open(build / "chunks.jsonl", encoding="utf-8") as f:
+        chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
+    vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
+    sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+    sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
+    bg_path = build / "background_vectors.npy"
+    background = np.load(bg_path, allow_pickle=False) if bg_path.exists() else None
+    return chunks, vectors, sentence_vectors, sentence_offsets, background
+
+
 def load_vectors(index_dir: Path) -> StoredVectors:
     """The current build's passages and vectors (raises IctqaError like
     :func:`load_index`)."""
@@ -175,13 +188,7 @@ def load_vectors(index_dir: Path) -> StoredVectors:
     if build is None or manifest is None:
         raise IctqaError(f"no index found at {index_dir}", fix=f"build one first: ictqa build corpus/ --index {index_dir}")
     try:
-        with open(build / "chunks.jsonl", encoding="utf-8") as f:
-            chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
-        vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
-        sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
-        sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
-        bg_path = build / "background_vectors.npy"
-        background = np.load(bg_path, allow_pickle=False) if bg_path.exists() else None
+        chunks, vectors, sentence_vectors, sentence_offsets, background = _read_passages(build)
     except (OSError, ValueError, KeyError) as e:
         raise IctqaError(
             f"the index at {index_dir} is damaged ({type(e).__name__}: {e})",
@@ -207,13 +214,7 @@ def load_index(index_dir: Path, model_id: str | None = None) -> StoredIndex:
     assert manifest is not None
     check_compatible(manifest, index_dir, model_id)
     try:
-        with open(build / "chunks.jsonl", encoding="utf-8") as f:
-            chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
-        vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
-        sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
-        sentence_offsets = np.load(build / "sentence_offsets.npy", allow_pickle=False)
-        bg_path = build / "background_vectors.npy"
-        background = np.load(bg_path, allow_pickle=False) if bg_path.exists() else None
+        chunks, vectors, sentence_vectors, sentence_offsets, background = _read_passages(build)
         dense = read_faiss(build / "dense.faiss")
         sent_path = build / "sentences.faiss"
         sentence_index = read_faiss(sent_path) if sent_path.exists() else None
