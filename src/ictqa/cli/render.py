@@ -11,6 +11,7 @@ term in brackets: 海底ケーブル[submarine cable].
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
@@ -136,3 +137,10 @@ def annotate(
 
 def indent(text: str) -> str:
     return "\n".join(INDENT + line for line in text.splitlines())
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns: a kanji or kana takes
+    two, so str.ljust would leave 「令和元年版」 and 「令和2年版」 rows unaligned."""
+    cols = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    return text + " " * max(0, width - cols)

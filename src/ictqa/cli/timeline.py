@@ -9,7 +9,7 @@ from typing import TextIO
 
 from ..results import Timeline
 from .common import EXIT_OK, Add, index_option
-from .render import indent
+from .render import indent, pad
 
 
 def register(add: Add) -> None:
@@ -48,7 +48,7 @@ def print_timeline(t: Timeline, out: TextIO) -> None:
     top = max((e.matches for e in t.editions), default=0) or 1
     for e in t.editions:
         bar = "█" * max(1 if e.matches else 0, round(30 * e.matches / top))
-        print(f"  {e.year}  {e.edition:<24} {e.matches:>5}  {bar}", file=out)
+        print(f"  {e.year}  {pad(e.edition, 24)} {e.matches:>5}  {bar}".rstrip(), file=out)
     first = t.first
     if first is None:
         print("初出 / first: none of the indexed editions mentions it", file=out)
