@@ -228,6 +228,23 @@ def test_fusion_adds_translated_terms_on_a_hand_made_example():
     assert int(np.argmax(_fused(passage, sentence, bm25, 0.0, FusionWeights()))) == 0
 
 
+def test_blas_threads_are_set_for_the_block_and_restored():
+    """A single question runs numpy's BLAS on one thread (an idle spinning
+    worker slows the next encoding); the process's setting comes back."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from ictqa.index.vectors import blas_threads
+
+    def blas() -> list[int]:
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas()
+    if not before:
+        pytest.skip("numpy has no BLAS threadpoolctl can see")
+    with blas_threads(1):
+        assert blas() == [1] * len(before)
+    assert blas() == before
+
+
 def test_faiss_threads_are_set_for_the_call_and_restored():
     """Single questions search FAISS on one OpenMP thread (an idle spinning
     worker slows the next encoding); the caller's setting comes back."""

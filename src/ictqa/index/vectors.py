@@ -28,6 +28,35 @@ def top_indices(scores: np.ndarray, c: int) -> np.ndarray:
     return part[np.lexsort((part, -scores[part]))]
 
 
+_blas: Any = None  # threadpoolctl's controller, made once: finding the libraries costs ms
+
+
+@contextmanager
+def blas_threads(n: int) -> Iterator[None]:
+    """Run numpy's BLAS on ``n`` threads inside the block.
+
+    Why one for a single question: like FAISS's OpenMP threads (below),
+    OpenBLAS's second thread spins after each of a question's small matrix
+    products, on the core the next question's encoder needs (archive index,
+    2 cores: question p50 / p95 51.5 / 91.7 ms with two, 42.7 / 65.9 ms with
+    one; bench/speed.py).  The limit is process-wide, so a batch running at
+    the same moment also gets one thread until the block ends: slower, never
+    wrong.  Without threadpoolctl the block runs as it is."""
+    global _blas
+    if _blas is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _blas = ThreadpoolController()
+        except ImportError:
+            _blas = False
+    if not _blas:
+        yield
+        return
+    with _blas.limit(limits=n, user_api="blas"):
+        yield
+
+
 @contextmanager
 def faiss_threads(n: int | None) -> Iterator[None]:
     """Run FAISS calls of this thread on ``n`` OpenMP threads (None: as set).

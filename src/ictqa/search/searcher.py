@@ -22,7 +22,7 @@ from ..chunks import Chunk
 from ..errors import IctqaError
 from ..glossary import Term
 from ..index import StoredIndex, load_index
-from ..index.vectors import top_indices
+from ..index.vectors import blas_threads, top_indices
 from ..lexical import Tagged, sentence_spans, tag
 from ..model import Encoder
 from ..results import AlsoIn, AnswerSpan, DetectedEdition, Highlight, Response, Result, TermSpan
@@ -183,10 +183,11 @@ class Searcher:
         q = self.analyse(query, mode)
         editions = list(editions or ())
         allowed = self._mask(editions, chapters)
-        qvec = self._encode_queries([q.text])[0]
-        return self._search_encoded(
-            q, qvec, k, mode=mode, allowed=allowed, id=id, filtered=_given(editions), detect=detect_editions
-        )
+        with blas_threads(1):  # one question: a second BLAS thread only spins (see blas_threads)
+            qvec = self._encode_queries([q.text])[0]
+            return self._search_encoded(
+                q, qvec, k, mode=mode, allowed=allowed, id=id, filtered=_given(editions), detect=detect_editions
+            )
 
     def search_many(
         self,
