@@ -728,8 +728,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
     for pipe, (style, color) in styles.items():
         r = results["query"].get(pipe)
-        if r:
-            chars = next(b["chars"] for b in results["builds"] if b["docs"] == results["query_docs"])
+        # A --no-build run has no build to take the corpus size from.
+        chars = next((b["chars"] for b in results["builds"] if b["docs"] == results["query_docs"]), None)
+        if r and chars:
             query_ax.plot([chars], [r["p50_ms"]], style[0], color=color, label=pipe)
     synth = sorted((p["chars"], p["query_p50_ms"]) for p in scale if isinstance(p.get("query_p50_ms"), (int, float)))
     if synth:
