@@ -53,6 +53,7 @@ bench: setup
 	$(PY) bench/dev_eval.py
 	$(PY) bench/dev_eval.py --editions
 	$(PY) bench/archive_eval.py
+	$(PY) bench/edition_reading.py
 	$(PY) bench/calibrate_abstention.py --split holdout
 	$(PY) bench/speed.py --sizes 1,6,25 --out bench/out/speed-archive
 	$(PY) bench/scale.py
