@@ -539,7 +539,7 @@ def run(args: argparse.Namespace, sizes: list[int], results: dict[str, Any], jso
     largest = max(sizes)
     results["query_docs"] = largest
     missing = [str(index_dir(out, p, largest)) for p in pipelines if not index_dir(out, p, largest).is_dir()]
-    if missing:
+    if args.no_build and missing:
         raise StepFailed(f"--no-build: no index at {', '.join(missing)}; build it first (or drop --no-build)")
     for pipe in pipelines:
         say(f"query {pipe} on the {largest}-doc index: {args.questions} single questions, a batch of {args.batch} ...")

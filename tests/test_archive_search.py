@@ -165,12 +165,7 @@ def test_cli_timeline(searcher, tmp_path):
     assert text.returncode == 0 and "2020" in text.stdout and "初出 / first" in text.stdout
     # The counts stand in one column whatever the edition's name (令和元年版
     # and 令和2年版 differ in width on a terminal, not in characters).
-    import unicodedata
-
-    from ictqa.cli.render import pad
-
-    def columns(s: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in s)
+    from ictqa.cli.render import columns, pad
 
     rows = [line for line in text.stdout.splitlines() if line.startswith("  20")]
     assert len(rows) == 3

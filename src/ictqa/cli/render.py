@@ -11,11 +11,11 @@ term in brackets: 海底ケーブル[submarine cable].
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from ..parse.reflow import is_wide
 from ..results import Response, Result, TermSpan, citation_formats
 
 INDENT = "    "
@@ -139,8 +139,12 @@ def indent(text: str) -> str:
     return "\n".join(INDENT + line for line in text.splitlines())
 
 
+def columns(text: str) -> int:
+    """Terminal columns ``text`` takes: a kanji or kana takes two."""
+    return sum(2 if is_wide(ch) else 1 for ch in text)
+
+
 def pad(text: str, width: int) -> str:
-    """``text`` padded to ``width`` terminal columns: a kanji or kana takes
-    two, so str.ljust would leave 「令和元年版」 and 「令和2年版」 rows unaligned."""
-    cols = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-    return text + " " * max(0, width - cols)
+    """``text`` padded to ``width`` terminal columns (str.ljust counts
+    characters, and would leave 「令和元年版」 and 「令和2年版」 rows unaligned)."""
+    return text + " " * max(0, width - columns(text))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,15 @@ def top_indices(scores: np.ndarray, c: int) -> np.ndarray:
     return part[np.lexsort((part, -scores[part]))]
 
 
-_blas: Any = None  # threadpoolctl's controller, made once: finding the libraries costs ms
+@cache
+def _blas_controller() -> Any:
+    """threadpoolctl's controller, made once (finding the loaded libraries
+    costs milliseconds); None without threadpoolctl."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
 
 
 @contextmanager
@@ -38,22 +47,16 @@ def blas_threads(n: int) -> Iterator[None]:
     Why one for a single question: like FAISS's OpenMP threads (below),
     OpenBLAS's second thread spins after each of a question's small matrix
     products, on the core the next question's encoder needs (archive index,
-    2 cores: question p50 / p95 51.5 / 91.7 ms with two, 42.7 / 65.9 ms with
-    one; bench/speed.py).  The limit is process-wide, so a batch running at
-    the same moment also gets one thread until the block ends: slower, never
-    wrong.  Without threadpoolctl the block runs as it is."""
-    global _blas
-    if _blas is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _blas = ThreadpoolController()
-        except ImportError:
-            _blas = False
-    if not _blas:
+    2 cores, 95 dev questions one at a time: p50 / p95 51.5 / 91.7 ms with
+    two threads, 42.7 / 65.9 ms with OPENBLAS_NUM_THREADS=1; bench/speed.py
+    afterwards: 43.5 / 63.3 ms).  The limit is process-wide, so a batch
+    running at the same moment also gets one thread until the block ends:
+    slower, never wrong.  Without threadpoolctl the block runs as it is."""
+    controller = _blas_controller()
+    if controller is None:
         yield
         return
-    with _blas.limit(limits=n, user_api="blas"):
+    with controller.limit(limits=n, user_api="blas"):
         yield
 
 
