@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ictqa.chunks import ChunkParams, chunk_section, citation_label
+from ictqa.chunks import MIN_PASSAGE, ChunkParams, chunk_document, chunk_section, citation_label
 from ictqa.documents import ITEM, KANA, SECTION, SUBITEM, Block, DocumentMeta, Heading, Section, Span
 
 META = DocumentMeta(
@@ -108,7 +108,6 @@ def test_chunk_json_round_trip():
 # Issue 14: no sliver passages, no word cut in two, page addresses
 # --------------------------------------------------------------------------
 
-from ictqa.chunks import MIN_PASSAGE  # noqa: E402
 from ictqa.documents import PageMap  # noqa: E402
 from ictqa.lexical import word_ends  # noqa: E402
 
@@ -155,3 +154,29 @@ def test_each_passage_gets_its_page_number_or_address():
     [c] = chunk_section(Section(PATH, (block("二つ目の段落である。", 500),)), META, pages=pdf_pages)
     assert (c.citation.page, c.citation.url) == (2, None)
     assert c.citation.label.endswith("p.2")
+
+
+def test_a_one_line_lead_is_read_with_its_heading_not_a_passage():
+    # 平成14年版 第1章第7節 5: the subtitle 「－各国のIT政策と技術開発動向」
+    # printed under the heading, before its first sub-heading.
+    parent = Section(PATH[:2], (block("－各国のIT政策と技術開発動向", 0),))
+    child = Section(PATH[:3], (block("米国では研究開発投資が拡大している。" * 2, 40),))
+    sibling = Section(PATH[:1] + (Heading(ITEM, "3", "次の項"),), (block("次の項の本文である。" * 3, 200),))
+    root = Section((), (block("本編", 0),))  # 平成22–24年版's part marker
+    chunks = chunk_document([root, parent, child, sibling], META)
+    assert [c.citation.path for c in chunks] == [
+        ("2 デジタルインフラなどの海外展開", "（3）分野ごとの海外展開に向けた取組"),
+        ("3 次の項",),
+    ]
+    assert chunks[0].context == (
+        "ICT国際戦略の推進 › デジタルインフラなどの海外展開 › －各国のIT政策と技術開発動向 › 分野ごとの海外展開に向けた取組"
+    )
+    assert "－各国のIT政策" in chunks[0].embed_text and "－各国" not in chunks[1].context
+    assert all(len(c.text) >= MIN_PASSAGE for c in chunks)
+
+
+def test_a_short_section_without_sub_headings_stays_a_passage():
+    # Nothing follows to read it with: losing it would lose text.
+    last = Section(PATH, (block("短い結びである。", 0),))
+    [c] = chunk_document([last], META)
+    assert c.text == "短い結びである。"

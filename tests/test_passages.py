@@ -1,6 +1,6 @@
 """Issue 14 acceptance for passages: none under 20 characters except figure
-labels, and no word cut in two, over the shipped section and two whole
-editions (2008 and 2023; the editions skip without ../shared)."""
+labels, and no word cut in two, over the shipped section and all 24 whole
+editions (these skip without ../shared)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,11 @@ from ictqa.chunks import MIN_PASSAGE, Chunk, ChunkParams
 from ictqa.index.build import parse_file
 from ictqa.lexical import sentence_spans, word_ends
 
-EDITIONS = ["h20_2008.txt", "r05_2023.txt"]
+# The 24 editions, named by their golden structure files (the texts
+# themselves are only in ../shared).
+EDITIONS = sorted(
+    p.name.replace(".golden.txt", ".txt") for p in (Path(__file__).parent / "data/structure/editions").glob("*.golden.txt")
+)
 
 
 def _check(chunks: list[Chunk]) -> int:
@@ -44,7 +48,13 @@ def test_shipped_section_passages() -> None:
     assert _check(parse_file(SEED, SEED.parent, ChunkParams()).chunks) >= 1
 
 
+CUT_EDITIONS = {"h20_2008.txt", "r05_2023.txt"}
+
+
 @pytest.mark.shared
 @pytest.mark.parametrize("name", EDITIONS)
 def test_edition_passages(full_editions: Path, name: str) -> None:
-    assert _check(parse_file(full_editions / name, full_editions, ChunkParams()).chunks) >= 1
+    cuts = _check(parse_file(full_editions / name, full_editions, ChunkParams()).chunks)
+    # Most editions have no sentence long enough to cut; these two do, so
+    # the word-boundary check is known to have run.
+    assert cuts >= 1 or name not in CUT_EDITIONS

@@ -156,6 +156,17 @@ def test_footnotes_that_look_like_the_next_item_are_not_headings() -> None:
     ]
 
 
+def test_a_footnote_with_a_reference_mark_is_not_an_item() -> None:
+    # h19's コラム: "※1　…" and "※2　…" after a caption's "※　…" source line
+    text = (
+        "第1節\u3000節\n1\u3000項\n本文（※１）である。\n\n"
+        "※1\u3000セールフォース・ドットコムの期末は1月31日である\n"
+        "※2\u3000ApexとはSalesforceの詳細なカスタマイズを可能にする言語である\n"
+        "2\u3000次の項\n本文。\n"
+    )
+    assert tree(text) == ["    第1節 節", "      1 項", "      2 次の項"]
+
+
 def test_a_footnote_before_the_page_of_its_number_is_not_that_item() -> None:
     # h20: "2　ITU資料" is footnote 2 of page k2611000; item 2 opens page k2620000
     text = (

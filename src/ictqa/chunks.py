@@ -9,8 +9,9 @@ searchable and citable by figure number.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -139,15 +140,47 @@ def chunk_document(
     :class:`~ictqa.documents.PageMap`) gives each chunk the page its first
     character lies on: a number for a PDF, a web address for MIC text."""
     chunks: list[Chunk] = []
-    for section in sections:
-        chunks.extend(chunk_section(section, meta, params, pages))
+    leads: dict[tuple[Heading, ...], str] = {}
+    for i, section in enumerate(sections):
+        lead = section_lead(section, sections[i + 1] if i + 1 < len(sections) else None)
+        if lead is not None:
+            # A heading's one-line lead (「－各国のIT政策と技術開発動向」, the
+            # subtitles of 平成12–17年版) is no passage: it is read with the
+            # heading, in the context of every passage under it.  Above the
+            # first heading it is a part marker (「本編」, 平成22–24年版) and
+            # names nothing.
+            if section.path:
+                leads[section.path] = lead
+            section = dataclasses.replace(section, blocks=tuple(b for b in section.blocks if b.kind != "text"))
+        chunks.extend(chunk_section(section, meta, params, pages, leads=leads))
     return chunks
 
 
+def section_lead(section: Section, following: Section | None) -> str | None:
+    """The section's prose when it is a lead: under :data:`MIN_PASSAGE`
+    characters in all, with the next section one of its own sub-headings
+    (so the lead introduces text that follows).  None otherwise."""
+    prose = "\n".join(b.text.strip() for b in section.blocks if b.kind == "text" and b.text.strip())
+    if not prose or len(prose) >= MIN_PASSAGE or following is None:
+        return None
+    n = len(section.path)
+    if len(following.path) <= n or following.path[:n] != section.path:
+        return None
+    return prose
+
+
 def chunk_section(
-    section: Section, meta: DocumentMeta, params: ChunkParams = ChunkParams(), pages: PageMap | None = None
+    section: Section,
+    meta: DocumentMeta,
+    params: ChunkParams = ChunkParams(),
+    pages: PageMap | None = None,
+    *,
+    leads: Mapping[tuple[Heading, ...], str] | None = None,
 ) -> list[Chunk]:
+    """The chunks of one section; ``leads`` are the one-line leads of the
+    headings above it (:func:`section_lead`), added to its heading context."""
     out: list[Chunk] = []
+    context = heading_context(section, leads or {}) if params.heading_context else ""
     prose = [b for b in section.blocks if b.kind == "text"]
     notes = [b for b in section.blocks if b.kind == "footnote"]
     text_groups = _merge_small(_pack(_pieces(prose, params.max_chars), params.max_chars))
@@ -157,12 +190,12 @@ def chunk_section(
         # it goes with the section's last paragraph, whose note it is.
         text_groups[-1] = text_groups[-1] + note_groups.pop()
     for group in text_groups:
-        out.append(_make_chunk("text", group, section, meta, params, pages))
+        out.append(_make_chunk("text", group, section, meta, context, pages))
     for block in (b for b in section.blocks if b.kind == "figure"):
         for group in _merge_small(_pack(_pieces([block], params.max_chars), params.max_chars)):
-            out.append(_make_chunk("figure", group, section, meta, params, pages))
+            out.append(_make_chunk("figure", group, section, meta, context, pages))
     for group in note_groups:
-        out.append(_make_chunk("footnote", group, section, meta, params, pages))
+        out.append(_make_chunk("footnote", group, section, meta, context, pages))
     return out
 
 
@@ -250,7 +283,7 @@ def _join(group: list[_Piece]) -> str:
 
 
 def _make_chunk(
-    kind: str, group: list[_Piece], section: Section, meta: DocumentMeta, params: ChunkParams, pages: PageMap | None
+    kind: str, group: list[_Piece], section: Section, meta: DocumentMeta, context: str, pages: PageMap | None
 ) -> Chunk:
     first, last = group[0], group[-1]
     char_start = first.block.source_offset(first.start)
@@ -260,10 +293,6 @@ def _make_chunk(
     figure = next((p.block.figure for p in group if p.block.figure), None)
     page, url = pages.at(char_start) if pages is not None else (None, None)
     citation = make_citation(section, meta, figure=figure, page=page, url=url, char_start=char_start, char_end=char_end)
-    context = ""
-    if params.heading_context:
-        titles = [h.title for h in section.path if h.level >= SECTION and h.title]
-        context = " › ".join(titles)
     return Chunk(
         id=f"{meta.document}#{char_start}",
         kind=kind,
@@ -272,6 +301,20 @@ def _make_chunk(
         language=meta.language,
         citation=citation,
     )
+
+
+def heading_context(section: Section, leads: Mapping[tuple[Heading, ...], str]) -> str:
+    """The heading line embedded with a section's passages: the titles from
+    節 down ("ICT国際戦略の推進 › 基幹通信インフラ"), each followed by its
+    lead where it has one."""
+    parts: list[str] = []
+    for k, h in enumerate(section.path):
+        if h.level >= SECTION and h.title:
+            parts.append(h.title)
+        lead = leads.get(section.path[: k + 1])
+        if lead:
+            parts.append(lead)
+    return " › ".join(parts)
 
 
 def make_citation(
