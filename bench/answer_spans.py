@@ -155,10 +155,16 @@ def main() -> int:
     p.add_argument("--temp", type=float, default=10.0)
     p.add_argument("--l2", type=float, default=0.02)
     p.add_argument("--steps", type=int, default=3000)
+    p.add_argument(
+        "--indexes",
+        type=Path,
+        default=HERE / "out",
+        help="folder holding index-seed and index-seed+5 (only their passages are read: a --model fake build will do)",
+    )
     args = p.parse_args()
     table = load_table(GLOSSARY_PATH)
-    seed = _chunks(HERE / "out" / "index-seed")
-    five = _chunks(HERE / "out" / "index-seed+5") if (HERE / "out" / "index-seed+5").exists() else []
+    seed = _chunks(args.indexes / "index-seed")
+    five = _chunks(args.indexes / "index-seed+5") if (args.indexes / "index-seed+5").exists() else []
     by_year = {int(f.stem.split("_")[1]): f for f in FULL.glob("*_*.txt") if not f.stem.endswith("urls")}
 
     def archive(row: dict) -> list[str]:
